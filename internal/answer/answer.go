@@ -1,0 +1,411 @@
+package answer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/quote"
+	"github.com/verbatimbot/verbatim/internal/textfrag"
+)
+
+// MaxQuestionChars is the longest question accepted, in characters. Longer
+// text is refused rather than cut: what to drop is the user's choice.
+const MaxQuestionChars = 1000
+
+// Errors a question can be refused with; the message is for users.
+var (
+	ErrEmptyQuestion   = errors.New("the question is empty")
+	ErrQuestionTooLong = fmt.Errorf("the question is longer than %d characters", MaxQuestionChars)
+)
+
+// Corpus gives the answerer the documents behind the index.
+type Corpus interface {
+	// Document returns the document with this id, if there is one.
+	Document(id string) (*document.Document, bool)
+	// Documents returns the documents answered in a server ("" for the
+	// documents answered everywhere), in a stable order.
+	Documents(server string) []*document.Document
+}
+
+// Options tune answering; zero fields take the defaults below.
+type Options struct {
+	MaxHits        int     // answers shown at most (3)
+	MinCoverage    float64 // share of the question's weight the best answer must hold (DefaultMinCoverage)
+	RelativeScore  float64 // further answers must score at least this share of the best (0.5)
+	QuoteSentences int     // consecutive sentences per quote at most (3)
+	QuoteChars     int     // characters per quote at most (600)
+	Suggestions    int     // questions suggested when declining (3)
+	// DocumentURL returns the page of a document that has no source URL,
+	// or "" when there is none (no public base URL configured).
+	DocumentURL func(d *document.Document) string
+}
+
+// DefaultMinCoverage was calibrated on the project's question set: see
+// BENCHMARKS.md.
+const DefaultMinCoverage = 0.5
+
+func (o *Options) defaults() {
+	if o.MaxHits <= 0 {
+		o.MaxHits = 3
+	}
+	if o.MinCoverage == 0 {
+		o.MinCoverage = DefaultMinCoverage
+	}
+	if o.RelativeScore == 0 {
+		o.RelativeScore = 0.5
+	}
+	if o.QuoteSentences <= 0 {
+		o.QuoteSentences = 3
+	}
+	if o.QuoteChars <= 0 {
+		o.QuoteChars = 600
+	}
+	if o.Suggestions <= 0 {
+		o.Suggestions = 3
+	}
+}
+
+// Answer is the reply to one question.
+type Answer struct {
+	Question    string       `json:"question"`
+	Answered    bool         `json:"answered"`
+	Hits        []Hit        `json:"hits"`
+	Suggestions []Suggestion `json:"suggestions"`
+}
+
+// Hit is one quoted answer.
+type Hit struct {
+	Ref       document.Ref `json:"-"`
+	Document  string       `json:"document"`
+	Title     string       `json:"title"`
+	Section   int          `json:"section"`
+	Asked     string       `json:"asked"`   // the question the quote answers; "" for an introduction
+	Asker     string       `json:"asker"`   // who asked it
+	Speaker   string       `json:"speaker"` // who is quoted
+	Quote     string       `json:"quote"`   // exact sentences, "…" where cut
+	Whole     bool         `json:"whole"`   // the quote is the whole answer
+	Link      string       `json:"link"`    // to the question in the source, "" when there is none
+	Score     float64      `json:"score"`
+	Coverage  float64      `json:"coverage"` // share of the question's weight the section holds
+	Paragraph int          `json:"-"`
+}
+
+// Suggestion is a question the corpus does answer.
+type Suggestion struct {
+	Document string `json:"document"`
+	Section  int    `json:"section"`
+	Question string `json:"question"`
+}
+
+// Answerer answers questions from an index and its corpus. It is safe for
+// concurrent use.
+type Answerer struct {
+	idx    Index
+	corpus Corpus
+	opt    Options
+
+	mu    sync.Mutex
+	cache map[cacheKey]*analysed // analysed sections, bounded
+}
+
+type cacheKey struct {
+	doc     *document.Document
+	section int
+}
+
+type analysed struct {
+	text   string  // what the quote is cut from
+	tokens []Token // its analysed terms
+	terms  map[string]bool
+}
+
+const cacheLimit = 4096
+
+// New returns an answerer over idx and corpus.
+func New(idx Index, corpus Corpus, opt Options) *Answerer {
+	opt.defaults()
+	return &Answerer{idx: idx, corpus: corpus, opt: opt, cache: map[cacheKey]*analysed{}}
+}
+
+// Clean makes outside text safe to search: invalid UTF-8 and control
+// characters become spaces and surrounding space is trimmed. It returns
+// ErrEmptyQuestion or ErrQuestionTooLong when the question cannot be asked.
+func Clean(question string) (string, error) {
+	q := strings.ToValidUTF8(question, " ")
+	q = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\uFEFF' {
+			return ' '
+		}
+		return r
+	}, q)
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return "", ErrEmptyQuestion
+	}
+	if utf8.RuneCountInString(q) > MaxQuestionChars {
+		return "", ErrQuestionTooLong
+	}
+	return q, nil
+}
+
+// Ranking is the sections a question matched, best first, with the
+// decision whether the best of them really answers it.
+type Ranking struct {
+	Question   string // the question as cleaned
+	Terms      []Term
+	Candidates []Hit // Ref, Score and Coverage set
+	Answered   bool
+}
+
+// Search ranks up to k sections for question as asked in server ("" outside
+// any server) and decides whether the corpus answers it. It returns
+// ErrEmptyQuestion or ErrQuestionTooLong for a question it cannot take.
+func (a *Answerer) Search(ctx context.Context, question, server string, k int) (Ranking, error) {
+	q, err := Clean(question)
+	if err != nil {
+		return Ranking{}, err
+	}
+	var servers []string
+	if server != "" {
+		servers = []string{server}
+	}
+	res, err := a.idx.Search(ctx, Query{Text: q, Servers: servers, Limit: k})
+	if err != nil {
+		return Ranking{}, fmt.Errorf("search %q: %w", q, err)
+	}
+	rk := Ranking{Question: q, Terms: res.Terms}
+	total := questionWeight(res.Terms)
+	for _, m := range res.Matches {
+		d, ok := a.corpus.Document(m.Ref.Document)
+		if !ok || (d.Server != "" && d.Server != server) {
+			continue // the index is ahead of the corpus, or out of scope
+		}
+		an := a.analysed(d, m.Ref.Section)
+		if an == nil {
+			continue
+		}
+		rk.Candidates = append(rk.Candidates, Hit{Ref: m.Ref, Score: m.Score, Coverage: coverage(res.Terms, an.terms, total)})
+	}
+	rk.Answered = len(rk.Candidates) > 0 && rk.Candidates[0].Coverage >= a.opt.MinCoverage
+	return rk, nil
+}
+
+// Ask answers question as asked in server ("" outside any server) with at
+// most top answers (0 for the configured maximum). It returns
+// ErrEmptyQuestion or ErrQuestionTooLong for a question it cannot take, and
+// an Answer with Answered false, and suggestions, when the corpus does not
+// answer it.
+func (a *Answerer) Ask(ctx context.Context, question, server string, top int) (Answer, error) {
+	if top <= 0 || top > 25 {
+		top = a.opt.MaxHits
+	}
+	rk, err := a.Search(ctx, question, server, max(top*3, 10))
+	if err != nil {
+		return Answer{}, err
+	}
+	ans := Answer{Question: rk.Question, Hits: []Hit{}, Suggestions: []Suggestion{}}
+	if rk.Answered {
+		best := rk.Candidates[0].Score
+		for _, h := range rk.Candidates {
+			if len(ans.Hits) == top {
+				break
+			}
+			if h.Coverage < a.opt.MinCoverage || h.Score < best*a.opt.RelativeScore {
+				continue
+			}
+			ans.Hits = append(ans.Hits, a.hit(h, rk.Terms))
+		}
+		ans.Answered = true
+	} else {
+		ans.Suggestions = a.suggest(rk.Candidates, server)
+	}
+	return ans, nil
+}
+
+// questionWeight is the weight of the whole question: per word typed, its
+// own weight, or for a word the corpus lacks, that of its best correction.
+func questionWeight(terms []Term) float64 {
+	best := map[int]float64{}
+	known := map[int]bool{}
+	for _, t := range terms {
+		if !t.Corrected && t.DocFreq == 0 {
+			if !known[t.Group] {
+				best[t.Group] = max(best[t.Group], t.Weight)
+			}
+			continue
+		}
+		if !known[t.Group] {
+			// A word with a correction weighs what the correction does.
+			best[t.Group] = 0
+			known[t.Group] = true
+		}
+		best[t.Group] = max(best[t.Group], t.Weight)
+	}
+	sum := 0.0
+	for _, w := range best {
+		sum += w
+	}
+	return sum
+}
+
+// coverage is the share of the question's weight that a section holds:
+// per word, its weight if the section has it, or its correction's.
+func coverage(terms []Term, has map[string]bool, total float64) float64 {
+	if total == 0 {
+		return 0
+	}
+	got := map[int]float64{}
+	for _, t := range terms {
+		if has[t.Text] {
+			got[t.Group] = max(got[t.Group], t.Weight)
+		}
+	}
+	sum := 0.0
+	for _, w := range got {
+		sum += w
+	}
+	return sum / total
+}
+
+// analysed returns the section's quotable text and its terms, from cache.
+func (a *Answerer) analysed(d *document.Document, section int) *analysed {
+	key := cacheKey{d, section}
+	a.mu.Lock()
+	an, ok := a.cache[key]
+	a.mu.Unlock()
+	if ok {
+		return an
+	}
+	var text, asked string
+	if section == 0 {
+		text = strings.Join(d.Intro, "\n\n")
+		asked = d.Meta.Title
+	} else {
+		s, ok := d.Section(section)
+		if !ok {
+			return nil
+		}
+		text, asked = s.Answer(), s.Question
+	}
+	an = &analysed{text: text, tokens: a.idx.Analyze(text), terms: map[string]bool{}}
+	for _, t := range an.tokens {
+		an.terms[t.Term] = true
+	}
+	for _, t := range a.idx.Analyze(asked) {
+		an.terms[t.Term] = true
+	}
+	a.mu.Lock()
+	if len(a.cache) >= cacheLimit {
+		clear(a.cache)
+	}
+	a.cache[key] = an
+	a.mu.Unlock()
+	return an
+}
+
+// hit fills in a candidate: its quote, question, speaker and link.
+func (a *Answerer) hit(h Hit, terms []Term) Hit {
+	d, _ := a.corpus.Document(h.Ref.Document)
+	an := a.analysed(d, h.Ref.Section)
+	weights := make(map[string]float64, len(terms))
+	for _, t := range terms {
+		weights[t.Text] = t.Weight
+	}
+	var marks []quote.Mark
+	for _, t := range an.tokens {
+		if w, ok := weights[t.Term]; ok {
+			marks = append(marks, quote.Mark{Start: t.Start, End: t.End, Term: t.Term, Weight: w})
+		}
+	}
+	ex := quote.Select(an.text, marks, quote.Options{MaxSentences: a.opt.QuoteSentences, MaxChars: a.opt.QuoteChars})
+	h.Document, h.Title, h.Section = d.ID, d.Meta.Title, h.Ref.Section
+	h.Quote, h.Whole = ex.Text, !ex.CutBefore && !ex.CutAfter
+	if s, ok := d.Section(h.Ref.Section); ok {
+		h.Asked, h.Asker, h.Speaker = s.Question, s.Asker, s.Answerer
+		if h.Speaker == "" {
+			h.Speaker = d.Meta.Interviewee
+		}
+	}
+	h.Link = a.Link(d, h.Ref.Section)
+	return h
+}
+
+// Link returns the link to a section of d: its question in the source page
+// as a text fragment, or the document's own page with an anchor, or "".
+func (a *Answerer) Link(d *document.Document, section int) string {
+	target := ""
+	if s, ok := d.Section(section); ok {
+		target = s.Question
+	} else if len(d.Intro) > 0 {
+		target = firstWords(d.Intro[0], 8)
+	}
+	if d.Meta.SourceURL != "" {
+		return textfrag.Link(d.Meta.SourceURL, target)
+	}
+	if a.opt.DocumentURL != nil {
+		if page := a.opt.DocumentURL(d); page != "" {
+			if section > 0 {
+				return page + "#q" + fmt.Sprint(section)
+			}
+			return page
+		}
+	}
+	return ""
+}
+
+func firstWords(s string, n int) string {
+	w := strings.Fields(s)
+	if len(w) > n {
+		w = w[:n]
+	}
+	return strings.Join(w, " ")
+}
+
+// suggest offers questions the corpus answers: those of the nearest
+// sections first, then the opening questions of the documents.
+func (a *Answerer) suggest(candidates []Hit, server string) []Suggestion {
+	out := []Suggestion{}
+	seen := map[document.Ref]bool{}
+	add := func(d *document.Document, n int) {
+		s, ok := d.Section(n)
+		if !ok || seen[document.Ref{Document: d.ID, Section: n}] || len(out) >= a.opt.Suggestions {
+			return
+		}
+		seen[document.Ref{Document: d.ID, Section: n}] = true
+		out = append(out, Suggestion{Document: d.ID, Section: n, Question: s.Question})
+	}
+	for _, c := range candidates {
+		if c.Coverage > 0 {
+			if d, ok := a.corpus.Document(c.Ref.Document); ok {
+				add(d, c.Ref.Section)
+			}
+		}
+	}
+	docs := slices.Concat(a.corpus.Documents(server), a.corpus.Documents(""))
+	for n := 1; len(out) < a.opt.Suggestions; n++ {
+		more := false
+		for _, d := range docs {
+			if n <= len(d.Sections) {
+				more = true
+				add(d, n)
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	return out
+}
+
+// DocumentPath is the path of a document's page under a public base URL.
+func DocumentPath(base, id string) string {
+	return strings.TrimRight(base, "/") + "/docs/" + url.PathEscape(id)
+}

@@ -1,0 +1,676 @@
+// Package bleveindex is the bleve adapter: it keeps the sections of the
+// corpus in a scorch index, on disk or in memory, and answers the
+// answerer's searches with BM25 over analysed terms. It is the only
+// package that imports bleve.
+package bleveindex
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/verbatimbot/verbatim/internal/answer"
+	"github.com/verbatimbot/verbatim/internal/document"
+)
+
+// MappingVersion changes whenever the mapping or the analysis changes; an
+// index built by another version is rebuilt.
+const MappingVersion = "3"
+
+// Field names.
+const (
+	fieldBody     = "body"     // title, question and answer, stemmed
+	fieldQuestion = "question" // the question alone, stemmed
+	fieldTitle    = "title"    // the document title, stemmed
+	fieldPlain    = "plain"    // body words unstemmed, for spelling corrections
+	fieldServer   = "server"   // owning server, or globalServer
+)
+
+const (
+	analyzerStem  = "verbatim_en"
+	analyzerPlain = "verbatim_plain"
+	globalServer  = "*"
+	versionKey    = "verbatim:mapping"
+	statsKey      = "verbatim:stats"
+	docKeyPrefix  = "verbatim:doc:"
+)
+
+// ErrNotFound is returned by Remove for a document the index does not hold.
+var ErrNotFound = errors.New("not in the index")
+
+// Tuning holds the ranking parameters, chosen by measurement (see
+// BENCHMARKS.md); DefaultTuning is what the product uses.
+type Tuning struct {
+	QuestionBoost  float64 // weight of a match in the question
+	TitleBoost     float64 // weight of a match in the document title
+	CorrectedBoost float64 // weight of a spelling correction relative to a typed term
+	MaxCorrections int     // spelling corrections per unknown word
+}
+
+// DefaultTuning is the tuning measured best on the project's question set
+// and the outside sets (BENCHMARKS.md).
+var DefaultTuning = Tuning{QuestionBoost: 1.0, TitleBoost: 0.3, CorrectedBoost: 0.8, MaxCorrections: 3}
+
+// Index is a bleve index of sections. It is safe for concurrent use.
+type Index struct {
+	idx    bleve.Index
+	tuning Tuning
+	stem   analysis.Analyzer
+	plain  analysis.Analyzer
+	log    *slog.Logger
+
+	mu    sync.RWMutex
+	stats stats // true field lengths for BM25
+}
+
+// stats are the figures BM25 needs that bleve does not keep: how many
+// sections there are and how many tokens each field holds in all.
+type stats struct {
+	Sections int            `json:"sections"`
+	Tokens   map[string]int `json:"tokens"`
+}
+
+// docRecord is kept per document so it can be removed and compared.
+type docRecord struct {
+	Hash     string         `json:"hash"`
+	Sections int            `json:"sections"`
+	Tokens   map[string]int `json:"tokens"`
+}
+
+// Open opens the index in dir, or creates an empty one there when there is
+// none, when it cannot be opened (damaged) or when it was built with another
+// mapping version. An empty dir means an index in memory. The second result
+// is true when the index was created empty and needs every document.
+func Open(dir string, tuning Tuning, log *slog.Logger) (*Index, bool, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m, err := newMapping()
+	if err != nil {
+		return nil, false, err
+	}
+	if dir == "" {
+		idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
+		if err != nil {
+			return nil, false, fmt.Errorf("create index in memory: %w", err)
+		}
+		x, err := wrap(idx, tuning, log)
+		return x, true, err
+	}
+	// A second process must fail fast rather than wait forever on the lock.
+	runtime := map[string]interface{}{"bolt_timeout": "2s"}
+	idx, err := bleve.OpenUsing(dir, runtime)
+	switch {
+	case err == nil:
+		v, verr := idx.GetInternal([]byte(versionKey))
+		if verr == nil && string(v) == MappingVersion {
+			x, err := wrap(idx, tuning, log)
+			return x, false, err
+		}
+		log.Info("index built by another mapping version; rebuilding", "dir", dir, "found", string(v), "want", MappingVersion)
+		_ = idx.Close()
+	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
+	case isLockTimeout(err):
+		return nil, false, fmt.Errorf("open index %s: another process is using it: %w", dir, err)
+	default:
+		log.Warn("index damaged; rebuilding", "dir", dir, "err", err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, false, fmt.Errorf("remove old index %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, false, fmt.Errorf("create index parent %s: %w", dir, err)
+	}
+	idx, err = bleve.NewUsing(dir, m, scorch.Name, scorch.Name, runtime)
+	if err != nil {
+		return nil, false, fmt.Errorf("create index %s: %w", dir, err)
+	}
+	if err := idx.SetInternal([]byte(versionKey), []byte(MappingVersion)); err != nil {
+		_ = idx.Close()
+		return nil, false, fmt.Errorf("create index %s: %w", dir, err)
+	}
+	x, err := wrap(idx, tuning, log)
+	return x, true, err
+}
+
+func isLockTimeout(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "timeout")
+}
+
+func wrap(idx bleve.Index, tuning Tuning, log *slog.Logger) (*Index, error) {
+	m := idx.Mapping()
+	x := &Index{idx: idx, tuning: tuning, log: log,
+		stem: m.AnalyzerNamed(analyzerStem), plain: m.AnalyzerNamed(analyzerPlain)}
+	if x.stem == nil || x.plain == nil {
+		_ = idx.Close()
+		return nil, errors.New("index mapping lacks verbatim analyzers")
+	}
+	x.stats = stats{Tokens: map[string]int{}}
+	if raw, err := idx.GetInternal([]byte(statsKey)); err == nil && raw != nil {
+		if err := json.Unmarshal(raw, &x.stats); err != nil {
+			_ = idx.Close()
+			return nil, fmt.Errorf("read index statistics: %w", err)
+		}
+		if x.stats.Tokens == nil {
+			x.stats.Tokens = map[string]int{}
+		}
+	}
+	return x, nil
+}
+
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	m := bleve.NewIndexMapping()
+	m.ScoringModel = index.BM25Scoring
+	if err := m.AddCustomAnalyzer(analyzerStem, map[string]interface{}{
+		"type":      custom.Name,
+		"tokenizer": unicodetok.Name,
+		"token_filters": []string{
+			en.PossessiveName, lowercase.Name, foldName, en.StopName, en.SnowballStemmerName,
+		},
+	}); err != nil {
+		return nil, err
+	}
+	if err := m.AddCustomAnalyzer(analyzerPlain, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     unicodetok.Name,
+		"token_filters": []string{lowercase.Name, foldName},
+	}); err != nil {
+		return nil, err
+	}
+	text := func(analyzer string) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = false
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	kw := bleve.NewKeywordFieldMapping()
+	kw.Analyzer = keyword.Name
+	kw.Store = false
+	kw.IncludeInAll = false
+	kw.DocValues = false
+
+	dm := bleve.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(fieldBody, text(analyzerStem))
+	dm.AddFieldMappingsAt(fieldQuestion, text(analyzerStem))
+	dm.AddFieldMappingsAt(fieldTitle, text(analyzerStem))
+	dm.AddFieldMappingsAt(fieldPlain, text(analyzerPlain))
+	dm.AddFieldMappingsAt(fieldServer, kw)
+	m.DefaultMapping = dm
+	m.DefaultAnalyzer = analyzerStem
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+	return m, m.Validate()
+}
+
+// Close closes the index.
+func (x *Index) Close() error { return x.idx.Close() }
+
+// Count is the number of indexed sections.
+func (x *Index) Count() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.stats.Sections
+}
+
+type sectionDoc struct {
+	Body     string `json:"body"`
+	Question string `json:"question"`
+	Title    string `json:"title"`
+	Plain    string `json:"plain"`
+	Server   string `json:"server"`
+}
+
+// Hash is a fingerprint of everything about a document that the index
+// holds; Sync reindexes a document whose hash has changed.
+func Hash(d *document.Document) string {
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(d)
+	h.Write([]byte(MappingVersion))
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+func sectionDocs(d *document.Document) map[string]sectionDoc {
+	server := d.Server
+	if server == "" {
+		server = globalServer
+	}
+	out := make(map[string]sectionDoc, len(d.Sections)+1)
+	if intro := strings.Join(d.Intro, "\n\n"); strings.TrimSpace(intro) != "" {
+		body := d.Meta.Title + "\n\n" + intro
+		out[document.Ref{Document: d.ID, Section: 0}.String()] = sectionDoc{
+			Body: body, Title: d.Meta.Title, Plain: body, Server: server}
+	}
+	for i, s := range d.Sections {
+		body := s.Question + "\n\n" + s.Answer()
+		out[document.Ref{Document: d.ID, Section: i + 1}.String()] = sectionDoc{
+			Body: body, Question: s.Question, Title: d.Meta.Title, Plain: body, Server: server}
+	}
+	return out
+}
+
+func (x *Index) tokenCount(a analysis.Analyzer, s string) int {
+	if s == "" {
+		return 0
+	}
+	return len(a.Analyze([]byte(s)))
+}
+
+// Put indexes documents, replacing earlier versions of them.
+func (x *Index) Put(docs ...*document.Document) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	b := x.idx.NewBatch()
+	for _, d := range docs {
+		if d.ID == "" {
+			return errors.New("put: document without id")
+		}
+		if old, ok, err := x.record(d.ID); err != nil {
+			return err
+		} else if ok {
+			x.forget(b, d.ID, old)
+		}
+		rec := docRecord{Hash: Hash(d), Tokens: map[string]int{}}
+		for id, sd := range sectionDocs(d) {
+			if err := b.Index(id, sd); err != nil {
+				return fmt.Errorf("index %s: %w", id, err)
+			}
+			rec.Sections++
+			rec.Tokens[fieldBody] += x.tokenCount(x.stem, sd.Body)
+			rec.Tokens[fieldQuestion] += x.tokenCount(x.stem, sd.Question)
+			rec.Tokens[fieldTitle] += x.tokenCount(x.stem, sd.Title)
+			rec.Tokens[fieldPlain] += x.tokenCount(x.plain, sd.Plain)
+		}
+		raw, _ := json.Marshal(rec)
+		b.SetInternal([]byte(docKeyPrefix+d.ID), raw)
+		x.stats.Sections += rec.Sections
+		for f, n := range rec.Tokens {
+			x.stats.Tokens[f] += n
+		}
+	}
+	return x.commit(b)
+}
+
+// Remove deletes a document and all its sections.
+func (x *Index) Remove(id string) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	old, ok, err := x.record(id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("remove %s: %w", id, ErrNotFound)
+	}
+	b := x.idx.NewBatch()
+	x.forget(b, id, old)
+	return x.commit(b)
+}
+
+// forget queues the removal of a document in b and takes it out of the
+// statistics. The caller holds x.mu.
+func (x *Index) forget(b *bleve.Batch, id string, rec docRecord) {
+	for i := 0; i <= rec.Sections; i++ {
+		b.Delete(document.Ref{Document: id, Section: i}.String())
+	}
+	b.DeleteInternal([]byte(docKeyPrefix + id))
+	x.stats.Sections -= rec.Sections
+	for f, n := range rec.Tokens {
+		x.stats.Tokens[f] -= n
+	}
+}
+
+func (x *Index) commit(b *bleve.Batch) error {
+	raw, _ := json.Marshal(x.stats)
+	b.SetInternal([]byte(statsKey), raw)
+	if err := x.idx.Batch(b); err != nil {
+		// The statistics in memory may now be off; reload what was kept.
+		if raw, gerr := x.idx.GetInternal([]byte(statsKey)); gerr == nil && raw != nil {
+			_ = json.Unmarshal(raw, &x.stats)
+		}
+		return fmt.Errorf("write index: %w", err)
+	}
+	return nil
+}
+
+func (x *Index) record(id string) (docRecord, bool, error) {
+	raw, err := x.idx.GetInternal([]byte(docKeyPrefix + id))
+	if err != nil {
+		return docRecord{}, false, fmt.Errorf("read index record %s: %w", id, err)
+	}
+	if raw == nil {
+		return docRecord{}, false, nil
+	}
+	var rec docRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return docRecord{}, false, fmt.Errorf("read index record %s: %w", id, err)
+	}
+	return rec, true, nil
+}
+
+// Sync makes the index hold exactly docs: documents missing or changed are
+// (re)indexed and documents the index holds but docs lacks are removed. It
+// reports how many documents it indexed and removed.
+func (x *Index) Sync(docs []*document.Document) (indexed, removed int, err error) {
+	want := make(map[string]bool, len(docs))
+	var put []*document.Document
+	for _, d := range docs {
+		want[d.ID] = true
+		rec, ok, err := x.record(d.ID)
+		if err != nil {
+			return 0, 0, err
+		}
+		if !ok || rec.Hash != Hash(d) {
+			put = append(put, d)
+		}
+	}
+	var stale []string
+	err = x.visitRecords(func(id string) {
+		if !want[id] {
+			stale = append(stale, id)
+		}
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, id := range stale {
+		if err := x.Remove(id); err != nil {
+			return 0, 0, err
+		}
+	}
+	const chunk = 500
+	for len(put) > 0 {
+		n := min(chunk, len(put))
+		if err := x.Put(put[:n]...); err != nil {
+			return 0, 0, err
+		}
+		indexed += n
+		put = put[n:]
+	}
+	return indexed, len(stale), nil
+}
+
+// visitRecords calls fn with the id of every document the index holds.
+func (x *Index) visitRecords(fn func(id string)) error {
+	// bleve lists internal keys only through the index reader's document
+	// ids; the section ids carry the document id before "#q".
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	ids, err := r.DocIDReaderAll()
+	if err != nil {
+		return err
+	}
+	defer ids.Close()
+	seen := map[string]bool{}
+	for {
+		iid, err := ids.Next()
+		if err != nil {
+			return err
+		}
+		if iid == nil {
+			return nil
+		}
+		ext, err := r.ExternalID(iid)
+		if err != nil {
+			return err
+		}
+		if i := strings.LastIndex(ext, "#q"); i > 0 && !seen[ext[:i]] {
+			seen[ext[:i]] = true
+			fn(ext[:i])
+		}
+	}
+}
+
+// Analyze implements answer.Index.
+func (x *Index) Analyze(text string) []answer.Token {
+	ts := x.stem.Analyze([]byte(text))
+	out := make([]answer.Token, len(ts))
+	for i, t := range ts {
+		out[i] = answer.Token{Term: string(t.Term), Start: t.Start, End: t.End}
+	}
+	return out
+}
+
+// maxQueryTerms bounds the work one question can cause.
+const maxQueryTerms = 64
+
+// Search implements answer.Index.
+func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	x.mu.RLock()
+	st := search.BM25Stats{DocCount: float64(x.stats.Sections), FieldCardinality: map[string]int{}}
+	for f, n := range x.stats.Tokens {
+		st.FieldCardinality[f] = n
+	}
+	st.FieldCardinality[fieldServer] = x.stats.Sections // one token each
+	x.mu.RUnlock()
+	if st.DocCount == 0 {
+		return answer.Result{}, nil
+	}
+
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return answer.Result{}, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return answer.Result{}, fmt.Errorf("open index reader: %w", err)
+	}
+	defer r.Close()
+
+	terms, err := x.queryTerms(ctx, r, q.Text, st.DocCount)
+	if err != nil {
+		return answer.Result{}, err
+	}
+	res := answer.Result{Terms: terms}
+	if len(terms) == 0 {
+		return res, nil
+	}
+
+	var body, boost []query.Query
+	for _, t := range terms {
+		w := 1.0
+		if t.Corrected {
+			w = x.tuning.CorrectedBoost
+		}
+		body = append(body, termQuery(fieldBody, t.Text, w))
+		if x.tuning.QuestionBoost > 0 {
+			boost = append(boost, termQuery(fieldQuestion, t.Text, w*x.tuning.QuestionBoost))
+		}
+		if x.tuning.TitleBoost > 0 {
+			boost = append(boost, termQuery(fieldTitle, t.Text, w*x.tuning.TitleBoost))
+		}
+	}
+	must := []query.Query{query.NewDisjunctionQuery(body), serverFilter(q.Servers)}
+	bq := query.NewBooleanQuery(must, nil, nil)
+	if len(boost) > 0 {
+		bq.AddShould(boost...)
+	}
+	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
+	req.SortBy([]string{"-_score", "_id"})
+	ctx = context.WithValue(ctx, search.BM25StatsKey, &st)
+	sr, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return answer.Result{}, fmt.Errorf("search: %w", err)
+	}
+	for _, h := range sr.Hits {
+		ref, ok := parseRef(h.ID)
+		if !ok {
+			continue
+		}
+		res.Matches = append(res.Matches, answer.Match{Ref: ref, Score: h.Score})
+	}
+	return res, nil
+}
+
+func termQuery(field, term string, boost float64) query.Query {
+	q := query.NewTermQuery(term)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
+}
+
+// serverFilter matches global sections and those of the given servers. Its
+// boost is zero so it selects without changing scores.
+func serverFilter(servers []string) query.Query {
+	qs := []query.Query{termQuery(fieldServer, globalServer, 0)}
+	for _, s := range servers {
+		if s != "" && s != globalServer {
+			qs = append(qs, termQuery(fieldServer, s, 0))
+		}
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+func parseRef(id string) (document.Ref, bool) {
+	i := strings.LastIndex(id, "#q")
+	if i <= 0 {
+		return document.Ref{}, false
+	}
+	n, err := strconv.Atoi(id[i+2:])
+	if err != nil {
+		return document.Ref{}, false
+	}
+	return document.Ref{Document: id[:i], Section: n}, true
+}
+
+// queryTerms analyses the question into distinct terms with their BM25
+// inverse document frequency, and adds spelling corrections for words the
+// corpus does not have.
+func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string, n float64) ([]answer.Term, error) {
+	var out []answer.Term
+	seen := map[string]bool{}
+	group := -1
+	add := func(term string, corrected bool) error {
+		if seen[term] || len(out) >= maxQueryTerms {
+			return nil
+		}
+		seen[term] = true
+		df, err := docFreq(ctx, r, fieldBody, term)
+		if err != nil {
+			return err
+		}
+		out = append(out, answer.Term{Text: term, Weight: idf(n, df), DocFreq: int(df), Corrected: corrected, Group: group})
+		return nil
+	}
+	for _, tok := range x.stem.Analyze([]byte(text)) {
+		term := string(tok.Term)
+		if seen[term] {
+			continue
+		}
+		group++
+		if err := add(term, false); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].DocFreq > 0 || x.tuning.MaxCorrections == 0 {
+			continue // the corpus has the word
+		}
+		word := strings.ToLower(Fold(text[tok.Start:tok.End]))
+		for _, c := range x.corrections(r, word) {
+			for _, ct := range x.stem.Analyze([]byte(c)) {
+				if err := add(string(ct.Term), true); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// corrections returns up to MaxCorrections words of the corpus within a
+// small edit distance of word, most frequent first. Short words and words
+// with digits get none: too many near neighbours, too little meaning.
+func (x *Index) corrections(r index.IndexReader, word string) []string {
+	n := utf8.RuneCountInString(word)
+	if n < 4 || strings.IndexFunc(word, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
+		return nil
+	}
+	fuzziness := 1
+	if n >= 8 {
+		fuzziness = 2
+	}
+	fr, ok := r.(index.IndexReaderFuzzy)
+	if !ok {
+		return nil
+	}
+	// The first letter is rarely wrong; fixing it keeps the search small.
+	first, _ := utf8.DecodeRuneInString(word)
+	dict, err := fr.FieldDictFuzzy(fieldPlain, word, fuzziness, string(first))
+	if err != nil {
+		return nil
+	}
+	defer dict.Close()
+	type cand struct {
+		term  string
+		count uint64
+	}
+	var cs []cand
+	for {
+		e, err := dict.Next()
+		if err != nil || e == nil {
+			break
+		}
+		if e.Term != word {
+			cs = append(cs, cand{e.Term, e.Count})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].count > cs[j].count })
+	var out []string
+	for _, c := range cs {
+		if len(out) == x.tuning.MaxCorrections {
+			break
+		}
+		out = append(out, c.term)
+	}
+	return out
+}
+
+func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint64, error) {
+	tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return 0, fmt.Errorf("read term %q: %w", term, err)
+	}
+	defer tfr.Close()
+	return tfr.Count(), nil
+}

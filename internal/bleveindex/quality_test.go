@@ -1,0 +1,92 @@
+package bleveindex_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/verbatimbot/verbatim/internal/answer"
+	"github.com/verbatimbot/verbatim/internal/bleveindex"
+	"github.com/verbatimbot/verbatim/internal/corpus"
+	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/eval"
+)
+
+// evaldata is the shared folder of outside evaluation sets.
+var evaldata = filepath.Join("..", "..", "..", "shared", "evaldata")
+
+type system struct{ a *answer.Answerer }
+
+func (s system) Search(ctx context.Context, q string, k int) (eval.Result, error) {
+	rk, err := s.a.Search(ctx, q, "", k)
+	if errors.Is(err, answer.ErrEmptyQuestion) || errors.Is(err, answer.ErrQuestionTooLong) {
+		return eval.Result{}, nil // refused: declined
+	}
+	if err != nil {
+		return eval.Result{}, err
+	}
+	res := eval.Result{Answered: rk.Answered}
+	for _, c := range rk.Candidates {
+		res.IDs = append(res.IDs, c.Ref.Document)
+		res.Scores = append(res.Scores, c.Score)
+	}
+	return res, nil
+}
+
+func beirSystem(t testing.TB, set *eval.Set, tuning bleveindex.Tuning) (system, func()) {
+	t.Helper()
+	docs := make([]*document.Document, 0, len(set.Corpus))
+	for _, c := range set.Corpus {
+		docs = append(docs, &document.Document{ID: c.ID, Meta: document.Metadata{Title: set.Name},
+			Sections: []document.Section{{Question: c.Title, Paragraphs: []string{c.Text}}}})
+	}
+	idx, _, err := bleveindex.Open("", tuning, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := idx.Sync(docs); err != nil {
+		t.Fatal(err)
+	}
+	return system{answer.New(idx, corpus.New(docs...), answer.Options{})}, func() { idx.Close() }
+}
+
+func TestQualityBEIR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("quality run skipped in -short mode")
+	}
+	for _, tc := range []struct {
+		dir, qrels string
+		minNDCG    float64
+	}{
+		{"stackfaq", "", 0.0},
+		{"scifact", "qrels_test.tsv", 0.0},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			dir := filepath.Join(evaldata, tc.dir)
+			if _, err := os.Stat(dir); err != nil {
+				t.Skipf("no %s: %v", dir, err)
+			}
+			qrels := ""
+			if tc.qrels != "" {
+				qrels = filepath.Join(dir, tc.qrels)
+			}
+			set, err := eval.LoadBEIR(dir, qrels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sys, done := beirSystem(t, set, bleveindex.DefaultTuning)
+			defer done()
+			rep, err := eval.Evaluate(context.Background(), set, sys, eval.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: nDCG@10 %.4f MRR@10 %.4f R@5 %.4f top1 %.4f p50 %v", tc.dir, rep.NDCG10, rep.MRR10, rep.Recall5, rep.Top1, rep.LatencyP50)
+			if rep.NDCG10 < tc.minNDCG {
+				t.Errorf("nDCG@10 %.4f below %.4f", rep.NDCG10, tc.minNDCG)
+			}
+		})
+	}
+}
