@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +25,7 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 	qrels := fs.String("qrels", "", "qrels TSV (default DIR/qrels.tsv, else DIR/qrels_test.tsv)")
 	runFile := fs.String("run", "", "write a TREC run file here")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	failures := fs.Bool("failures", false, "also list the questions answered wrongly, for failure analysis")
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
 	}
@@ -61,7 +62,33 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(rep)
 	}
-	return rep.WriteText(stdout)
+	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	if *failures {
+		writeFailures(stdout, rep)
+	}
+	return nil
+}
+
+// writeFailures lists judged questions whose first result is wrong or that
+// were declined, and must-decline questions that were answered.
+func writeFailures(w io.Writer, rep eval.Report) {
+	fmt.Fprintln(w, "\nfailures:")
+	for _, q := range rep.PerQuery {
+		top := ""
+		if len(q.Top) > 0 {
+			top = q.Top[0]
+		}
+		switch {
+		case q.Decline && q.Answered:
+			fmt.Fprintf(w, "  %-8s answered, should decline  top=%s  %q\n", q.ID, top, q.Text)
+		case q.Judged && q.FirstRelevant != 1:
+			fmt.Fprintf(w, "  %-8s first relevant at %d  top=%s answered=%v  %q\n", q.ID, q.FirstRelevant, top, q.Answered, q.Text)
+		case q.Judged && !q.Answered:
+			fmt.Fprintf(w, "  %-8s declined, should answer  top=%s  %q\n", q.ID, top, q.Text)
+		}
+	}
 }
 
 // evalSystem answers a labelled set's questions the way ask does.

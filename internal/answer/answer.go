@@ -50,7 +50,7 @@ type Options struct {
 
 // DefaultMinCoverage was calibrated on the project's question set: see
 // BENCHMARKS.md.
-const DefaultMinCoverage = 0.5
+const DefaultMinCoverage = 0.25
 
 func (o *Options) defaults() {
 	if o.MaxHits <= 0 {
@@ -124,7 +124,6 @@ type cacheKey struct {
 type analysed struct {
 	text   string  // what the quote is cut from
 	tokens []Token // its analysed terms
-	terms  map[string]bool
 }
 
 const cacheLimit = 4096
@@ -188,11 +187,10 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 		if !ok || (d.Server != "" && d.Server != server) {
 			continue // the index is ahead of the corpus, or out of scope
 		}
-		an := a.analysed(d, m.Ref.Section)
-		if an == nil {
+		if _, ok := d.Section(m.Ref.Section); !ok && m.Ref.Section != 0 {
 			continue
 		}
-		rk.Candidates = append(rk.Candidates, Hit{Ref: m.Ref, Score: m.Score, Coverage: coverage(res.Terms, an.terms, total)})
+		rk.Candidates = append(rk.Candidates, Hit{Ref: m.Ref, Score: m.Score, Coverage: coverage(res.Terms, m.Terms, total)})
 	}
 	rk.Answered = len(rk.Candidates) > 0 && rk.Candidates[0].Coverage >= a.opt.MinCoverage
 	return rk, nil
@@ -258,13 +256,13 @@ func questionWeight(terms []Term) float64 {
 
 // coverage is the share of the question's weight that a section holds:
 // per word, its weight if the section has it, or its correction's.
-func coverage(terms []Term, has map[string]bool, total float64) float64 {
+func coverage(terms []Term, has []string, total float64) float64 {
 	if total == 0 {
 		return 0
 	}
 	got := map[int]float64{}
 	for _, t := range terms {
-		if has[t.Text] {
+		if slices.Contains(has, t.Text) {
 			got[t.Group] = max(got[t.Group], t.Weight)
 		}
 	}
@@ -284,24 +282,17 @@ func (a *Answerer) analysed(d *document.Document, section int) *analysed {
 	if ok {
 		return an
 	}
-	var text, asked string
+	var text string
 	if section == 0 {
 		text = strings.Join(d.Intro, "\n\n")
-		asked = d.Meta.Title
 	} else {
 		s, ok := d.Section(section)
 		if !ok {
 			return nil
 		}
-		text, asked = s.Answer(), s.Question
+		text = s.Answer()
 	}
-	an = &analysed{text: text, tokens: a.idx.Analyze(text), terms: map[string]bool{}}
-	for _, t := range an.tokens {
-		an.terms[t.Term] = true
-	}
-	for _, t := range a.idx.Analyze(asked) {
-		an.terms[t.Term] = true
-	}
+	an = &analysed{text: text, tokens: a.idx.Analyze(text)}
 	a.mu.Lock()
 	if len(a.cache) >= cacheLimit {
 		clear(a.cache)

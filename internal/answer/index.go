@@ -34,6 +34,7 @@ type Term struct {
 type Match struct {
 	Ref   document.Ref
 	Score float64
+	Terms []string // the query terms the section holds, in its question or answer
 }
 
 // Result is what an index returns for a query.

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,7 +41,7 @@ import (
 
 // MappingVersion changes whenever the mapping or the analysis changes; an
 // index built by another version is rebuilt.
-const MappingVersion = "3"
+const MappingVersion = "4"
 
 // Field names.
 const (
@@ -67,14 +68,13 @@ var ErrNotFound = errors.New("not in the index")
 // BENCHMARKS.md); DefaultTuning is what the product uses.
 type Tuning struct {
 	QuestionBoost  float64 // weight of a match in the question
-	TitleBoost     float64 // weight of a match in the document title
 	CorrectedBoost float64 // weight of a spelling correction relative to a typed term
 	MaxCorrections int     // spelling corrections per unknown word
 }
 
 // DefaultTuning is the tuning measured best on the project's question set
 // and the outside sets (BENCHMARKS.md).
-var DefaultTuning = Tuning{QuestionBoost: 1.0, TitleBoost: 0.3, CorrectedBoost: 0.8, MaxCorrections: 3}
+var DefaultTuning = Tuning{QuestionBoost: 1.5, CorrectedBoost: 0.8, MaxCorrections: 3}
 
 // Index is a bleve index of sections. It is safe for concurrent use.
 type Index struct {
@@ -93,11 +93,13 @@ type Index struct {
 type stats struct {
 	Sections int            `json:"sections"`
 	Tokens   map[string]int `json:"tokens"`
+	Servers  map[string]int `json:"servers"` // sections per owning server
 }
 
 // docRecord is kept per document so it can be removed and compared.
 type docRecord struct {
 	Hash     string         `json:"hash"`
+	Server   string         `json:"server"`
 	Sections int            `json:"sections"`
 	Tokens   map[string]int `json:"tokens"`
 }
@@ -170,7 +172,7 @@ func wrap(idx bleve.Index, tuning Tuning, log *slog.Logger) (*Index, error) {
 		_ = idx.Close()
 		return nil, errors.New("index mapping lacks verbatim analyzers")
 	}
-	x.stats = stats{Tokens: map[string]int{}}
+	x.stats = stats{Tokens: map[string]int{}, Servers: map[string]int{}}
 	if raw, err := idx.GetInternal([]byte(statsKey)); err == nil && raw != nil {
 		if err := json.Unmarshal(raw, &x.stats); err != nil {
 			_ = idx.Close()
@@ -178,6 +180,9 @@ func wrap(idx bleve.Index, tuning Tuning, log *slog.Logger) (*Index, error) {
 		}
 		if x.stats.Tokens == nil {
 			x.stats.Tokens = map[string]int{}
+		}
+		if x.stats.Servers == nil {
+			x.stats.Servers = map[string]int{}
 		}
 	}
 	return x, nil
@@ -270,18 +275,28 @@ func sectionDocs(d *document.Document) map[string]sectionDoc {
 			Body: body, Title: d.Meta.Title, Plain: body, Server: server}
 	}
 	for i, s := range d.Sections {
-		body := s.Question + "\n\n" + s.Answer()
+		body := d.Meta.Title + "\n\n" + s.Question + "\n\n" + s.Answer()
 		out[document.Ref{Document: d.ID, Section: i + 1}.String()] = sectionDoc{
 			Body: body, Question: s.Question, Title: d.Meta.Title, Plain: body, Server: server}
 	}
 	return out
 }
 
-func (x *Index) tokenCount(a analysis.Analyzer, s string) int {
-	if s == "" {
-		return 0
+// tokenCounts returns how many tokens text yields in the plain and the
+// stemmed fields, from one pass of the plain analyser: stemming keeps every
+// token, so the stemmed count is the plain one less the stop words.
+func (x *Index) tokenCounts(text string) (plain, stemmed int) {
+	if text == "" {
+		return 0, 0
 	}
-	return len(a.Analyze([]byte(s)))
+	toks := x.plain.Analyze([]byte(text))
+	stemmed = len(toks)
+	for _, t := range toks {
+		if stopWords[string(t.Term)] {
+			stemmed--
+		}
+	}
+	return len(toks), stemmed
 }
 
 // Put indexes documents, replacing earlier versions of them.
@@ -298,20 +313,24 @@ func (x *Index) Put(docs ...*document.Document) error {
 		} else if ok {
 			x.forget(b, d.ID, old)
 		}
-		rec := docRecord{Hash: Hash(d), Tokens: map[string]int{}}
+		rec := docRecord{Hash: Hash(d), Server: d.Server, Tokens: map[string]int{}}
+		_, titleTokens := x.tokenCounts(d.Meta.Title)
 		for id, sd := range sectionDocs(d) {
 			if err := b.Index(id, sd); err != nil {
 				return fmt.Errorf("index %s: %w", id, err)
 			}
 			rec.Sections++
-			rec.Tokens[fieldBody] += x.tokenCount(x.stem, sd.Body)
-			rec.Tokens[fieldQuestion] += x.tokenCount(x.stem, sd.Question)
-			rec.Tokens[fieldTitle] += x.tokenCount(x.stem, sd.Title)
-			rec.Tokens[fieldPlain] += x.tokenCount(x.plain, sd.Plain)
+			plain, body := x.tokenCounts(sd.Body)
+			_, question := x.tokenCounts(sd.Question)
+			rec.Tokens[fieldBody] += body
+			rec.Tokens[fieldPlain] += plain
+			rec.Tokens[fieldQuestion] += question
+			rec.Tokens[fieldTitle] += titleTokens
 		}
 		raw, _ := json.Marshal(rec)
 		b.SetInternal([]byte(docKeyPrefix+d.ID), raw)
 		x.stats.Sections += rec.Sections
+		x.stats.Servers[rec.Server] += rec.Sections
 		for f, n := range rec.Tokens {
 			x.stats.Tokens[f] += n
 		}
@@ -343,6 +362,9 @@ func (x *Index) forget(b *bleve.Batch, id string, rec docRecord) {
 	}
 	b.DeleteInternal([]byte(docKeyPrefix + id))
 	x.stats.Sections -= rec.Sections
+	if x.stats.Servers[rec.Server] -= rec.Sections; x.stats.Servers[rec.Server] <= 0 {
+		delete(x.stats.Servers, rec.Server)
+	}
 	for f, n := range rec.Tokens {
 		x.stats.Tokens[f] -= n
 	}
@@ -406,7 +428,7 @@ func (x *Index) Sync(docs []*document.Document) (indexed, removed int, err error
 			return 0, 0, err
 		}
 	}
-	const chunk = 500
+	const chunk = 20000
 	for len(put) > 0 {
 		n := min(chunk, len(put))
 		if err := x.Put(put[:n]...); err != nil {
@@ -481,6 +503,16 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		st.FieldCardinality[f] = n
 	}
 	st.FieldCardinality[fieldServer] = x.stats.Sections // one token each
+	allowed := map[string]bool{"": true}
+	for _, s := range q.Servers {
+		allowed[s] = true
+	}
+	var others []string
+	for s := range x.stats.Servers {
+		if !allowed[s] {
+			others = append(others, s)
+		}
+	}
 	x.mu.RUnlock()
 	if st.DocCount == 0 {
 		return answer.Result{}, nil
@@ -515,12 +547,20 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		if x.tuning.QuestionBoost > 0 {
 			boost = append(boost, termQuery(fieldQuestion, t.Text, w*x.tuning.QuestionBoost))
 		}
-		if x.tuning.TitleBoost > 0 {
-			boost = append(boost, termQuery(fieldTitle, t.Text, w*x.tuning.TitleBoost))
-		}
 	}
-	must := []query.Query{query.NewDisjunctionQuery(body), serverFilter(q.Servers)}
-	bq := query.NewBooleanQuery(must, nil, nil)
+	if len(body) == 0 {
+		return res, nil
+	}
+	bq := query.NewBooleanQuery([]query.Query{query.NewDisjunctionQuery(body)}, nil, nil)
+	if len(others) > 0 {
+		// Sections of other servers are left out; the global ones and the
+		// asking server's stay.
+		var not []query.Query
+		for _, s := range others {
+			not = append(not, termQuery(fieldServer, s, 1))
+		}
+		bq.AddMustNot(not...)
+	}
 	if len(boost) > 0 {
 		bq.AddShould(boost...)
 	}
@@ -538,7 +578,56 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		}
 		res.Matches = append(res.Matches, answer.Match{Ref: ref, Score: h.Score})
 	}
+	if err := matchedTerms(ctx, r, terms, res.Matches); err != nil {
+		return answer.Result{}, err
+	}
 	return res, nil
+}
+
+// matchedTerms fills in which query terms each match holds, from the
+// postings of the terms, so the answerer can judge how much of the
+// question a section answers without analysing its text again.
+func matchedTerms(ctx context.Context, r index.IndexReader, terms []answer.Term, ms []answer.Match) error {
+	type located struct {
+		id index.IndexInternalID
+		i  int
+	}
+	var docs []located
+	for i, m := range ms {
+		id, err := r.InternalID(m.Ref.String())
+		if err != nil || id == nil {
+			continue // removed since the search
+		}
+		docs = append(docs, located{id, i})
+	}
+	// Postings are walked forwards, so visit the matches in index order.
+	sort.Slice(docs, func(a, b int) bool { return docs[a].id.Compare(docs[b].id) < 0 })
+	for _, t := range terms {
+		if t.DocFreq == 0 {
+			continue
+		}
+		for _, field := range []string{fieldBody, fieldQuestion} {
+			tfr, err := r.TermFieldReader(ctx, []byte(t.Text), field, false, false, false)
+			if err != nil {
+				return fmt.Errorf("read term %q: %w", t.Text, err)
+			}
+			for _, d := range docs {
+				tfd, err := tfr.Advance(d.id, nil)
+				if err != nil {
+					tfr.Close()
+					return fmt.Errorf("read term %q: %w", t.Text, err)
+				}
+				if tfd == nil {
+					break
+				}
+				if tfd.ID.Equals(d.id) && !slices.Contains(ms[d.i].Terms, t.Text) {
+					ms[d.i].Terms = append(ms[d.i].Terms, t.Text)
+				}
+			}
+			tfr.Close()
+		}
+	}
+	return nil
 }
 
 func termQuery(field, term string, boost float64) query.Query {
@@ -546,21 +635,6 @@ func termQuery(field, term string, boost float64) query.Query {
 	q.SetField(field)
 	q.SetBoost(boost)
 	return q
-}
-
-// serverFilter matches global sections and those of the given servers. Its
-// boost is zero so it selects without changing scores.
-func serverFilter(servers []string) query.Query {
-	qs := []query.Query{termQuery(fieldServer, globalServer, 0)}
-	for _, s := range servers {
-		if s != "" && s != globalServer {
-			qs = append(qs, termQuery(fieldServer, s, 0))
-		}
-	}
-	if len(qs) == 1 {
-		return qs[0]
-	}
-	return query.NewDisjunctionQuery(qs)
 }
 
 func parseRef(id string) (document.Ref, bool) {
@@ -674,3 +748,16 @@ func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint
 	defer tfr.Close()
 	return tfr.Count(), nil
 }
+
+// stopWords are the words the stemmed fields drop.
+var stopWords = func() map[string]bool {
+	tm := analysis.NewTokenMap()
+	if err := tm.LoadBytes(en.EnglishStopWords); err != nil {
+		panic(err)
+	}
+	out := make(map[string]bool, len(tm))
+	for w := range tm {
+		out[w] = true
+	}
+	return out
+}()
