@@ -1,0 +1,254 @@
+package answer_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/verbatimbot/verbatim/internal/answer"
+	"github.com/verbatimbot/verbatim/internal/bleveindex"
+	"github.com/verbatimbot/verbatim/internal/corpus"
+	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/quote"
+	"github.com/verbatimbot/verbatim/seeds"
+)
+
+const seedID = "spcis-china-latin-america-technology"
+
+// newAnswerer indexes the shipped seeds and extra documents in memory.
+func newAnswerer(tb testing.TB, extra ...*document.Document) (*answer.Answerer, *corpus.Set) {
+	tb.Helper()
+	docs, err := seeds.Documents()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	docs = append(docs, extra...)
+	idx, _, err := bleveindex.Open("", bleveindex.DefaultTuning, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { idx.Close() })
+	if _, _, err := idx.Sync(docs); err != nil {
+		tb.Fatal(err)
+	}
+	set := corpus.New(docs...)
+	return answer.New(idx, set, answer.Options{}), set
+}
+
+// checkVerbatim fails unless every hit quotes its section exactly.
+func checkVerbatim(t testing.TB, set *corpus.Set, ans answer.Answer) {
+	t.Helper()
+	for _, h := range ans.Hits {
+		d, ok := set.Document(h.Document)
+		if !ok {
+			t.Fatalf("hit in unknown document %q", h.Document)
+		}
+		text := strings.Join(d.Intro, "\n\n")
+		if s, ok := d.Section(h.Section); ok {
+			text = s.Answer()
+		}
+		inner := strings.TrimSuffix(strings.TrimPrefix(h.Quote, quote.Ellipsis+" "), " "+quote.Ellipsis)
+		if inner == "" || !strings.Contains(text, inner) {
+			t.Fatalf("quote %q is not verbatim from %s#q%d", h.Quote, h.Document, h.Section)
+		}
+	}
+}
+
+func TestAskSeeds(t *testing.T) {
+	a, set := newAnswerer(t)
+	tests := []struct {
+		question string
+		section  int
+		quoted   string // must appear in the first quote
+	}{
+		{"Which companies compete with European and U.S. providers?", 1, "Huawei, ZTE, and Hikvision"},
+		{"hikvison", 1, "Hikvision"},                              // typo
+		{"Neuquen", 2, "Neuquén"},                                 // accent folded
+		{"electrik buses in santiago", 3, "electric buses"},       // typo
+		{"How much of China's energy comes from coal?", 3, "70%"}, // detail
+		{"buen vivir", 4, "buen vivir"},
+		{"What role do CGTN and Xinhua play?", 4, "CGTN or Xinhua"},
+		{"ESG reports", 5, "ESG reports"},
+		{"Should there be a recycling plan for old solar panels?", 6, "recycling plan"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.question, func(t *testing.T) {
+			ans, err := a.Ask(context.Background(), tt.question, "", 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ans.Answered || len(ans.Hits) == 0 {
+				t.Fatalf("not answered: %+v", ans)
+			}
+			h := ans.Hits[0]
+			if h.Document != seedID || h.Section != tt.section {
+				t.Fatalf("first hit %s#q%d, want #q%d", h.Document, h.Section, tt.section)
+			}
+			if !strings.Contains(h.Quote, tt.quoted) {
+				t.Errorf("quote %q lacks %q", h.Quote, tt.quoted)
+			}
+			if h.Speaker != "Sascha Hannig" || h.Asker != "Joaquín Sáez" || h.Asked == "" || h.Title == "" {
+				t.Errorf("hit metadata %+v", h)
+			}
+			if !strings.HasPrefix(h.Link, "https://www.spcis.org/post/china-latin-america-technological-cooperation-soft-power-and-sustainability#:~:text=") {
+				t.Errorf("link %q", h.Link)
+			}
+			checkVerbatim(t, set, ans)
+		})
+	}
+}
+
+func TestAskDeclines(t *testing.T) {
+	a, _ := newAnswerer(t)
+	for _, q := range []string{
+		"What is the capital of France?",
+		"Give me a recipe for empanadas.",
+		"best pizza near me",
+		"???!!!...",
+		"🙂🙂🙂",
+		"title:x AND -y \"(",
+		"ما هي عاصمة فرنسا؟",
+	} {
+		t.Run(q, func(t *testing.T) {
+			ans, err := a.Ask(context.Background(), q, "", 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Answered || len(ans.Hits) != 0 {
+				t.Fatalf("answered %q with %+v", q, ans.Hits)
+			}
+			if len(ans.Suggestions) == 0 {
+				t.Fatal("no suggested questions")
+			}
+			for _, s := range ans.Suggestions {
+				if s.Question == "" || s.Document != seedID {
+					t.Errorf("suggestion %+v", s)
+				}
+			}
+		})
+	}
+}
+
+func TestAskRefuses(t *testing.T) {
+	a, _ := newAnswerer(t)
+	for _, tt := range []struct {
+		name, q string
+		want    error
+	}{
+		{"empty", "", answer.ErrEmptyQuestion},
+		{"blanks", " \t\n ", answer.ErrEmptyQuestion},
+		{"NUL bytes", "\x00\x00", answer.ErrEmptyQuestion},
+		{"10 kB", strings.Repeat("solar panels ", 800), answer.ErrQuestionTooLong},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := a.Ask(context.Background(), tt.q, "", 3)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestAskCleansHostileText(t *testing.T) {
+	a, set := newAnswerer(t)
+	// Invalid UTF-8 and NUL bytes around real words still find the answer.
+	ans, err := a.Ask(context.Background(), "\xff\xfeHikvision\x00 cameras\xc3", "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ans.Answered || ans.Hits[0].Section != 1 {
+		t.Fatalf("got %+v", ans)
+	}
+	checkVerbatim(t, set, ans)
+}
+
+func TestAskServerScope(t *testing.T) {
+	private := &document.Document{ID: "guild-doc", Server: "111",
+		Meta: document.Metadata{Title: "Lithium talks"},
+		Sections: []document.Section{{Question: "What about lithium in the Atacama?", Asker: "Q", Answerer: "A",
+			Paragraphs: []string{"Lithium extraction in the Atacama salt flats draws Chinese investors."}}}}
+	a, _ := newAnswerer(t, private)
+	for _, tt := range []struct {
+		server string
+		want   bool
+	}{{"111", true}, {"222", false}, {"", false}} {
+		ans, err := a.Ask(context.Background(), "lithium Atacama", tt.server, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, h := range ans.Hits {
+			found = found || h.Document == "guild-doc"
+		}
+		if found != tt.want {
+			t.Errorf("server %q: found=%v, want %v (%+v)", tt.server, found, tt.want, ans)
+		}
+	}
+}
+
+func TestAskTopAndOrder(t *testing.T) {
+	a, _ := newAnswerer(t)
+	ans, err := a.Ask(context.Background(), "solar panels", "", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Hits) == 0 || len(ans.Hits) > 2 {
+		t.Fatalf("%d hits", len(ans.Hits))
+	}
+	for i := 1; i < len(ans.Hits); i++ {
+		if ans.Hits[i].Score > ans.Hits[i-1].Score {
+			t.Errorf("hits out of order: %v then %v", ans.Hits[i-1].Score, ans.Hits[i].Score)
+		}
+	}
+}
+
+func TestLinkWithoutSource(t *testing.T) {
+	d := &document.Document{ID: "local doc", Meta: document.Metadata{Title: "T"},
+		Sections: []document.Section{{Question: "Why?", Paragraphs: []string{"Because."}}}}
+	a := answer.New(nil, corpus.New(d), answer.Options{DocumentURL: func(d *document.Document) string {
+		return answer.DocumentPath("https://verbatim.example/", d.ID)
+	}})
+	if got, want := a.Link(d, 1), "https://verbatim.example/docs/local%20doc#q1"; got != want {
+		t.Errorf("Link = %q, want %q", got, want)
+	}
+	if got := answer.New(nil, corpus.New(d), answer.Options{}).Link(d, 1); got != "" {
+		t.Errorf("Link without base = %q, want none", got)
+	}
+}
+
+// FuzzAsk feeds arbitrary text to the question path: it must never fail
+// but with the two refusals, and every quote must be verbatim.
+func FuzzAsk(f *testing.F) {
+	for _, s := range []string{"", "Hikvision", "title:x AND -y \"(", "\x00\xff", "🙂", "¿Qué pasó en Neuquén?", "a*b?c~2 ^3", strings.Repeat("x", 1001)} {
+		f.Add(s)
+	}
+	a, set := newAnswerer(f)
+	f.Fuzz(func(t *testing.T, q string) {
+		ans, err := a.Ask(context.Background(), q, "", 3)
+		if err != nil {
+			if errors.Is(err, answer.ErrEmptyQuestion) || errors.Is(err, answer.ErrQuestionTooLong) {
+				return
+			}
+			t.Fatalf("Ask(%q): %v", q, err)
+		}
+		if ans.Answered == (len(ans.Hits) == 0) {
+			t.Fatalf("answered=%v with %d hits", ans.Answered, len(ans.Hits))
+		}
+		checkVerbatim(t, set, ans)
+	})
+}
+
+// BenchmarkAskSeeds is one question against the seeds, quotes included.
+func BenchmarkAskSeeds(b *testing.B) {
+	a, _ := newAnswerer(b)
+	qs := []string{"Which companies compete with European providers?", "electrik buses in santiago",
+		"What should companies do about solar panel recycling?", "What is the capital of France?"}
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		if _, err := a.Ask(ctx, qs[i%len(qs)], "", 3); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
