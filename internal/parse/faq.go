@@ -1,0 +1,197 @@
+package parse
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/verbatimbot/verbatim/internal/document"
+)
+
+// parseJSONL reads a FAQ in JSON Lines: one object with "question" and
+// "answer" strings per line (other fields are ignored, blank lines
+// skipped). The answer is split into paragraphs on blank lines.
+func parseJSONL(body []line) (result, error) {
+	var res result
+	for _, l := range body {
+		s := strings.TrimSpace(l.text)
+		if s == "" {
+			continue
+		}
+		if strings.HasPrefix(s, "[") {
+			return res, errorf(l.num, `this is a JSON array, not JSON Lines: put one {"question": …, "answer": …} object on each line`)
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(s), &obj); err != nil || obj == nil {
+			return res, errorf(l.num, `expected a JSON object like {"question": "…", "answer": "…"}: %s`, jsonProblem(err))
+		}
+		fields := map[string]json.RawMessage{}
+		for k, v := range obj {
+			fields[strings.ToLower(k)] = v
+		}
+		get := func(name string) (string, error) {
+			raw, ok := fields[name]
+			if !ok {
+				return "", errorf(l.num, "missing %q", name)
+			}
+			var v string
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return "", errorf(l.num, "%q must be a string", name)
+			}
+			if strings.TrimSpace(v) == "" {
+				return "", errorf(l.num, "%q is empty", name)
+			}
+			return v, nil
+		}
+		q, err := get("question")
+		if err != nil {
+			return res, err
+		}
+		a, err := get("answer")
+		if err != nil {
+			return res, err
+		}
+		res.sections = append(res.sections, document.Section{Question: strings.TrimSpace(q), Paragraphs: splitParagraphs(a)})
+	}
+	if len(res.sections) == 0 {
+		return res, errorf(0, noJSONLMsg)
+	}
+	return res, nil
+}
+
+func jsonProblem(err error) string {
+	if err == nil {
+		return "found null"
+	}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return syn.Error()
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return "found a JSON " + typ.Value
+	}
+	return err.Error()
+}
+
+// csvDelimiter guesses the delimiter from the header line: the most
+// frequent of comma, semicolon and tab (comma when none appears).
+func csvDelimiter(header string) rune {
+	best, n := ',', strings.Count(header, ",")
+	for _, d := range []rune{';', '\t'} {
+		if c := strings.Count(header, string(d)); c > n {
+			best, n = d, c
+		}
+	}
+	return best
+}
+
+// csvColumns finds the question and answer columns of a header row.
+func csvColumns(header []string) (q, a int) {
+	q, a = -1, -1
+	for i, h := range header {
+		switch strings.ToLower(strings.TrimSpace(h)) {
+		case "question", "q", "pregunta":
+			if q < 0 {
+				q = i
+			}
+		case "answer", "a", "respuesta":
+			if a < 0 {
+				a = i
+			}
+		}
+	}
+	return q, a
+}
+
+// parseCSV reads a FAQ in CSV (comma, semicolon or tab separated, RFC 4180
+// quoting): a header row naming a "question" and an "answer" column (also
+// "q" and "a"), then one row per question. Rows that are entirely blank in
+// both columns are skipped.
+func parseCSV(body []line) (result, error) {
+	var res result
+	// Skip leading blank lines so the first record is the header.
+	for len(body) > 0 && isBlank(body[0].text) {
+		body = body[1:]
+	}
+	if len(body) == 0 {
+		return res, errorf(0, noCSVMsg)
+	}
+	texts := make([]string, len(body))
+	for i, l := range body {
+		texts[i] = l.text
+	}
+	first := body[0].num // body lines are consecutive in the original file
+	r := csv.NewReader(strings.NewReader(strings.Join(texts, "\n")))
+	r.Comma = csvDelimiter(body[0].text)
+	r.FieldsPerRecord = -1
+	orig := func(csvLine int) int { return first + csvLine - 1 }
+	fail := func(err error) error {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return errorf(orig(pe.StartLine), "CSV: %s", pe.Err)
+		}
+		return errorf(0, "CSV: %s", err)
+	}
+	header, err := r.Read()
+	if err != nil {
+		return res, fail(err)
+	}
+	qi, ai := csvColumns(header)
+	if qi < 0 || ai < 0 {
+		return res, errorf(first, `the header row must name a "question" and an "answer" column; found %s`, quoteList(header))
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return res, fail(err)
+		}
+		row, _ := r.FieldPos(0)
+		if qi >= len(rec) || ai >= len(rec) {
+			return res, errorf(orig(row), "expected at least %d fields, found %d", max(qi, ai)+1, len(rec))
+		}
+		q, a := strings.TrimSpace(rec[qi]), rec[ai]
+		switch {
+		case q == "" && isBlank(a):
+			continue
+		case q == "":
+			return res, errorf(orig(row), "the question is empty")
+		case isBlank(a):
+			return res, errorf(orig(row), "the answer is empty")
+		}
+		res.sections = append(res.sections, document.Section{Question: q, Paragraphs: splitParagraphs(a)})
+	}
+	if len(res.sections) == 0 {
+		return res, errorf(0, noCSVMsg)
+	}
+	return res, nil
+}
+
+func quoteList(fields []string) string {
+	if len(fields) > 8 {
+		fields = append(fields[:8:8], "…")
+	}
+	q := make([]string, len(fields))
+	for i, f := range fields {
+		q[i] = quoteClip(f)
+	}
+	return strings.Join(q, ", ")
+}
+
+// looksCSVHeader reports whether s is a CSV header naming question and
+// answer columns.
+func looksCSVHeader(s string) bool {
+	r := csv.NewReader(strings.NewReader(s))
+	r.Comma = csvDelimiter(s)
+	rec, err := r.Read()
+	if err != nil || len(rec) < 2 {
+		return false
+	}
+	q, a := csvColumns(rec)
+	return q >= 0 && a >= 0
+}

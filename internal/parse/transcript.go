@@ -1,0 +1,428 @@
+package parse
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/verbatimbot/verbatim/internal/document"
+)
+
+// Turn is one speaker's turn in a transcript.
+type Turn struct {
+	Speaker string // the label as written, without markup or colon: "Joaquín Sáez", "MR. LONG", "Ana (Host)"
+	Text    string // the turn's paragraphs joined by blank lines
+	Line    int    // line of the original file where the label is
+}
+
+// Turns returns the speaker turns of a transcript, in order, after the
+// checks Parse makes on any input and, for pdftotext court transcripts,
+// after removing margin line numbers, page headers and footers and joining
+// hard-wrapped lines with single spaces. Text before the first turn is not
+// a turn. It returns an *Error for unreadable input or when no turns are
+// found.
+func Turns(data []byte) ([]Turn, error) {
+	lines, err := prepare(data)
+	if err != nil {
+		return nil, err
+	}
+	fm, body, err := splitFrontMatter(lines)
+	if err != nil {
+		return nil, err
+	}
+	seg := segment(buildLayout(body), fm.meta)
+	if len(seg.turns) == 0 {
+		return nil, errorf(0, noTurnsMsg)
+	}
+	out := make([]Turn, len(seg.turns))
+	for i, t := range seg.turns {
+		out[i] = Turn{Speaker: t.label.text, Text: strings.Join(t.paras, "\n\n"), Line: t.line}
+	}
+	return out, nil
+}
+
+// turn is a Turn with what the section builder needs.
+type turn struct {
+	label label
+	line  int
+	paras []string // spoken text, verbatim
+	raw   []string // the same paragraphs with the label left in, for the introduction
+}
+
+// segmentation is a transcript cut into its introduction and turns.
+type segmentation struct {
+	intro []string
+	turns []*turn
+	title string
+}
+
+// speakerCount is the number of distinct speakers.
+func (s segmentation) speakerCount() int {
+	seen := map[string]bool{}
+	for _, t := range s.turns {
+		seen[t.label.key] = true
+	}
+	return len(seen)
+}
+
+// candidate is a line that has the shape of a speaker label.
+type candidate struct {
+	p, l  int // paragraph and line index
+	label label
+}
+
+// segment finds the speaker labels in the layout and cuts it into turns.
+//
+// A line shaped like a label (see parseLabel) is taken as one when its
+// speaker recurs in the document, names the interviewer or interviewee of
+// the metadata, or is a role label ("Q", "Interviewer"). When most labels
+// share a style — bold, or capitals — a lone label in that style also
+// counts, and a recurring one never in that style does not: "Note:" inside a
+// transcript of "**Name:**" turns is text.
+func segment(lay layout, meta document.Metadata) segmentation {
+	var cands []candidate
+	count := map[string]int{}
+	for pi, p := range lay.paras {
+		for li, l := range p.lines {
+			if lay.pdf && li > 0 {
+				break // in court transcripts a label always starts an indented paragraph
+			}
+			if lb, ok := parseLabel(l.text); ok {
+				cands = append(cands, candidate{pi, li, lb})
+				count[lb.key]++
+			}
+		}
+	}
+	metaNames := append(splitNames(meta.Interviewer), splitNames(meta.Interviewee)...)
+	roleKeys := 0
+	for k := range count {
+		if isRole(k) {
+			roleKeys++
+		}
+	}
+	vouched := func(key string) bool { // speakers the metadata or a role vouches for
+		if isRole(key) {
+			return len(key) > 1 || roleKeys >= 2 // a lone "A:" may be "Plan A:"-like prose
+		}
+		for _, n := range metaNames {
+			if matchName(key, n) {
+				return true
+			}
+		}
+		return false
+	}
+	type style struct{ bold, upper bool }
+	styleOf := func(lb label) (style, bool) {
+		if utf8.RuneCountInString(lb.key) < 2 {
+			return style{}, false // "Q", "A": no style of their own
+		}
+		return style{lb.bold, lb.upper}, true
+	}
+	byStyle := map[style]int{}
+	total := 0
+	for _, c := range cands {
+		if count[c.label.key] >= 2 || vouched(c.label.key) {
+			if s, ok := styleOf(c.label); ok {
+				byStyle[s]++
+				total++
+			}
+		}
+	}
+	var dominant style
+	strong := false
+	for s, n := range byStyle {
+		if total >= 4 && 4*n >= 3*total {
+			dominant, strong = s, true
+		}
+	}
+	// A recurring speaker whose labels are never in the dominant style is
+	// prose; variants of one speaker's label ("SASCHA HANNIG" once among
+	// "Sascha Hannig") stand or fall together.
+	inStyle := map[string]bool{}
+	for _, c := range cands {
+		if s, styled := styleOf(c.label); !strong || !styled || s == dominant {
+			inStyle[c.label.key] = true
+		}
+	}
+	accepted := make([]bool, len(cands))
+	for i, c := range cands {
+		s, styled := styleOf(c.label)
+		switch {
+		case vouched(c.label.key):
+			accepted[i] = true
+		case count[c.label.key] >= 2:
+			accepted[i] = inStyle[c.label.key]
+		default:
+			accepted[i] = strong && styled && s == dominant && (s.bold || s.upper) && c.l == 0
+		}
+	}
+
+	seg := segmentation{title: lay.title}
+	var cur *turn
+	add := func(text, raw string) {
+		if text == "" && raw == "" {
+			return
+		}
+		if cur == nil {
+			if raw != "" {
+				seg.intro = append(seg.intro, raw)
+			}
+			return
+		}
+		if text != "" {
+			cur.paras = append(cur.paras, text)
+			cur.raw = append(cur.raw, raw)
+		}
+	}
+	next := 0 // next candidate to consider
+	for pi, p := range lay.paras {
+		start, off := 0, 0 // current piece: lines from start, first line from byte off
+		for li := range p.lines {
+			for next < len(cands) && (cands[next].p < pi || (cands[next].p == pi && cands[next].l < li)) {
+				next++
+			}
+			if next >= len(cands) || cands[next].p != pi || cands[next].l != li || !accepted[next] {
+				continue
+			}
+			if li > start {
+				piece := para{lines: p.lines[start:li], sep: p.sep}
+				add(piece.joinFrom(0, off), piece.joinFrom(0, 0))
+			}
+			if cur != nil {
+				seg.turns = append(seg.turns, cur)
+			}
+			cur = &turn{label: cands[next].label, line: p.lines[li].num}
+			start, off = li, cands[next].label.restOff
+		}
+		// off is 0 unless the piece starts with a label.
+		piece := para{lines: p.lines[start:], sep: p.sep}
+		add(piece.joinFrom(0, off), piece.joinFrom(0, 0))
+	}
+	if cur != nil {
+		seg.turns = append(seg.turns, cur)
+	}
+	return seg
+}
+
+// splitNames splits a metadata value naming several people ("Ana Pérez,
+// Luis Gómez and Eva Ruiz") into name keys.
+func splitNames(s string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '&' || r == '/' }) {
+		for _, name := range strings.Split(" "+part+" ", " and ") {
+			for _, n := range strings.Split(name, " y ") {
+				if k := foldKey(n); k != "" {
+					out = append(out, k)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// matchName reports whether the label key names the person whose name key
+// is name: the full name, the surname alone, the first name alone, or the
+// surname after honorifics ("MR. SMITH", "JUSTICE SCALIA").
+func matchName(key, name string) bool {
+	if key == name {
+		return true
+	}
+	kw, nw := strings.Fields(key), strings.Fields(name)
+	if len(kw) == 0 || len(nw) == 0 {
+		return false
+	}
+	if len(kw) == 1 && len(nw) > 1 && (kw[0] == nw[len(nw)-1] || kw[0] == nw[0]) {
+		return true
+	}
+	if kw[len(kw)-1] != nw[len(nw)-1] {
+		return false
+	}
+	for _, w := range kw[:len(kw)-1] {
+		if !honorifics[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// askers decides which speakers ask the questions, in this order of
+// evidence: the metadata's interviewer (or, failing that, everyone but the
+// interviewee); role labels ("Q", "Interviewer"); in court transcripts the
+// justices; and otherwise the speakers whose turns mostly contain a
+// question mark (or, when none or all do, the one whose turns are shortest
+// or longest).
+func askers(turns []*turn, meta document.Metadata) map[string]bool {
+	var keys []string
+	seen := map[string]bool{}
+	for _, t := range turns {
+		if !seen[t.label.key] {
+			seen[t.label.key] = true
+			keys = append(keys, t.label.key)
+		}
+	}
+	pick := func(pred func(string) bool) map[string]bool {
+		out := map[string]bool{}
+		for _, k := range keys {
+			if pred(k) {
+				out[k] = true
+			}
+		}
+		if len(out) == 0 || len(out) == len(keys) {
+			return nil
+		}
+		return out
+	}
+	matchesAny := func(names []string) func(string) bool {
+		return func(k string) bool {
+			for _, n := range names {
+				if matchName(k, n) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	if names := splitNames(meta.Interviewer); len(names) > 0 {
+		if a := pick(matchesAny(names)); a != nil {
+			return a
+		}
+	}
+	if names := splitNames(meta.Interviewee); len(names) > 0 {
+		m := matchesAny(names)
+		if a := pick(func(k string) bool { return !m(k) }); a != nil {
+			return a
+		}
+	}
+	if a := pick(func(k string) bool { return askerRoles[k] }); a != nil {
+		return a
+	}
+	if answererRolesPresent(keys) {
+		if a := pick(func(k string) bool { return !answererRoles[k] }); a != nil {
+			return a
+		}
+	}
+	if a := pick(func(k string) bool { return strings.Contains(" "+k+" ", " justice ") }); a != nil {
+		return a
+	}
+
+	type stat struct{ turns, questions, runes int }
+	stats := map[string]*stat{}
+	for _, t := range turns {
+		s := stats[t.label.key]
+		if s == nil {
+			s = &stat{}
+			stats[t.label.key] = s
+		}
+		s.turns++
+		text := strings.Join(t.paras, "\n")
+		if strings.ContainsAny(text, "?¿") {
+			s.questions++
+		}
+		s.runes += len([]rune(text))
+	}
+	share := func(k string) float64 { return float64(stats[k].questions) / float64(stats[k].turns) }
+	avg := func(k string) float64 { return float64(stats[k].runes) / float64(stats[k].turns) }
+	if a := pick(func(k string) bool { return share(k) >= 0.5 }); a != nil {
+		return a
+	}
+	if len(keys) < 2 {
+		return map[string]bool{}
+	}
+	// Nobody or everybody mostly asks: the most questioning (then shortest)
+	// speaker asks when nobody does; the longest-winded answers when all do.
+	anyAsks := false
+	for _, k := range keys {
+		anyAsks = anyAsks || share(k) >= 0.5
+	}
+	if !anyAsks {
+		best := keys[0]
+		for _, k := range keys[1:] {
+			if share(k) > share(best) || (share(k) == share(best) && avg(k) < avg(best)) {
+				best = k
+			}
+		}
+		return map[string]bool{best: true}
+	}
+	longest := keys[0]
+	for _, k := range keys[1:] {
+		if avg(k) > avg(longest) {
+			longest = k
+		}
+	}
+	return pick(func(k string) bool { return k != longest })
+}
+
+func answererRolesPresent(keys []string) bool {
+	for _, k := range keys {
+		if answererRoles[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// parseTranscript builds sections from the turns: consecutive turns of
+// askers form the question (their paragraphs joined by blank lines), and
+// the turns up to the next question form its answer. A question nobody
+// answers (at the end of the transcript) is dropped; answers before the
+// first question join the introduction, labels included.
+func parseTranscript(body []line, meta document.Metadata) (result, error) {
+	seg := segment(buildLayout(body), meta)
+	if len(seg.turns) == 0 {
+		return result{}, errorf(0, noTurnsMsg)
+	}
+	ask := askers(seg.turns, meta)
+	if len(ask) == 0 {
+		return result{}, errorf(0, "found only one speaker (%s): cannot tell questions from answers; a transcript needs turns of an interviewer and of an interviewee", seg.turns[0].label.name)
+	}
+	res := result{intro: seg.intro, title: seg.title}
+	var cur *document.Section
+	var question []string
+	push := func() {
+		if cur != nil && len(cur.Paragraphs) > 0 {
+			cur.Question = strings.Join(question, "\n\n")
+			res.sections = append(res.sections, *cur)
+		}
+		cur = nil
+	}
+	var askerNames, answererNames []string
+	noted := map[string]bool{}
+	note := func(list *[]string, lb label) {
+		if !isRole(lb.key) && !noted[lb.key] {
+			noted[lb.key] = true
+			*list = append(*list, lb.name)
+		}
+	}
+	for _, t := range seg.turns {
+		if len(t.paras) == 0 {
+			continue
+		}
+		if ask[t.label.key] {
+			note(&askerNames, t.label)
+			if cur != nil && len(cur.Paragraphs) > 0 {
+				push()
+			}
+			if cur == nil {
+				cur = &document.Section{Asker: t.label.text}
+				question = question[:0]
+			}
+			question = append(question, t.paras...)
+			continue
+		}
+		note(&answererNames, t.label)
+		if cur == nil {
+			res.intro = append(res.intro, t.raw...)
+			continue
+		}
+		if cur.Answerer == "" {
+			cur.Answerer = t.label.text
+		}
+		cur.Paragraphs = append(cur.Paragraphs, t.paras...)
+	}
+	push()
+	if len(res.sections) == 0 {
+		return result{}, errorf(0, "no answered questions found: the turns of %d speakers could not be paired into questions and answers", seg.speakerCount())
+	}
+	res.meta.Interviewer = strings.Join(askerNames, ", ")
+	res.meta.Interviewee = strings.Join(answererNames, ", ")
+	return res, nil
+}
