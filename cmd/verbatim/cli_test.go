@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	getenv := func(k string) string {
+		if k == "DATA_DIR" {
+			return dir
+		}
+		return ""
+	}
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestAskJSON(t *testing.T) {
+	out, _, err := runCLI(t, "", "ask", "--json", "--top", "2", "Which companies compete with European providers?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Question string `json:"question"`
+		Answered bool   `json:"answered"`
+		Hits     []struct {
+			Document, Title, Asked, Speaker, Quote, Link string
+			Section                                      int
+			Score                                        float64
+		} `json:"hits"`
+		Suggestions []any `json:"suggestions"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v in %q", err, out)
+	}
+	if !got.Answered || len(got.Hits) == 0 || len(got.Hits) > 2 || got.Suggestions == nil {
+		t.Fatalf("%+v", got)
+	}
+	h := got.Hits[0]
+	if h.Section != 1 || !strings.Contains(h.Quote, "Huawei, ZTE, and Hikvision") || !strings.Contains(h.Link, "#:~:text=How%20do%20you") ||
+		h.Speaker != "Sascha Hannig" || h.Score <= 0 || h.Asked == "" || h.Title == "" {
+		t.Errorf("hit %+v", h)
+	}
+}
+
+func TestAskStdinLines(t *testing.T) {
+	out, _, err := runCLI(t, "Hikvision\n\n   \nWhat is the capital of France?\n\x00\n", "ask", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines: %q", len(lines), out)
+	}
+	want := []bool{true, false, false}
+	for i, line := range lines {
+		var a struct {
+			Answered bool   `json:"answered"`
+			Error    string `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Answered != want[i] {
+			t.Errorf("line %d answered=%v: %s", i, a.Answered, line)
+		}
+	}
+	if !strings.Contains(lines[2], `"error":"the question is empty"`) {
+		t.Errorf("NUL line: %s", lines[2])
+	}
+}
+
+func TestAskText(t *testing.T) {
+	out, _, err := runCLI(t, "", "ask", "electrik", "buses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1. Are there examples of technological cooperation", "Sascha Hannig", "> ", "electric buses", "https://www.spcis.org/"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, err = runCLI(t, "", "ask", "best pizza near me")
+	if err != nil || !strings.Contains(out, "does not answer") || !strings.Contains(out, "  - ") {
+		t.Errorf("decline: %v\n%s", err, out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"nope"}, {"ask", "--top", "0", "x"}, {"eval"}, {"ask", "--bogus"}} {
+		_, _, err := runCLI(t, "", args...)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%v: err = %v, want a usage error", args, err)
+		}
+	}
+}
+
+// The project's own question set, through the eval command: the figures
+// in BENCHMARKS.md must stay reachable.
+func TestEvalSeeds(t *testing.T) {
+	out, _, err := runCLI(t, "", "eval", "--json", "../../evalsets/seeds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	t.Logf("%s", out)
+	for key, min := range map[string]float64{"ndcg_10": 0.93, "top_1": 0.875, "declined_rate": 0.8, "answered_rate": 0.8} {
+		got, ok := rep[key].(float64)
+		if !ok || got < min {
+			t.Errorf("%s = %v, below %.3f", key, rep[key], min)
+		}
+	}
+}
