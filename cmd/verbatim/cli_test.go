@@ -123,3 +123,30 @@ func TestEvalSeeds(t *testing.T) {
 		}
 	}
 }
+
+func TestServeConfigErrors(t *testing.T) {
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{}, "DISCORD_TOKEN"},
+		{map[string]string{"DISCORD_TOKEN": "Bot s3cr3t-t0ken.value", "DISCORD_APP_ID": "not-a-number"}, "DISCORD_APP_ID"},
+	} {
+		var out, errOut bytes.Buffer
+		getenv := func(k string) string { return tt.env[k] }
+		err := run(context.Background(), []string{"serve", "--env", t.TempDir() + "/none.env"}, getenv, strings.NewReader(""), &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("env %v: err = %v, want one naming %s", tt.env, err, tt.want)
+		}
+		if all := fmt_(err) + out.String() + errOut.String(); strings.Contains(all, "s3cr3t") {
+			t.Errorf("the token leaked: %s", all)
+		}
+	}
+}
+
+func fmt_(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -39,6 +39,7 @@ const usage = `verbatim answers questions about interviews in the interviewee's 
 Usage:
   verbatim ask [--json] [--top N] [--server ID] [QUESTION]   answer from the corpus (no Discord needed);
                                                                with no QUESTION, one question per line from stdin
+  verbatim serve [--env FILE]                                 run the Discord bot (DISCORD_TOKEN, DISCORD_APP_ID…; .env read too)
   verbatim eval [--qrels FILE] [--run FILE] [--json] DIR      measure retrieval on a labelled question set
 
 Environment: DATA_DIR (default ./data) holds the index. See README.md.
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch args[0] {
 	case "ask":
 		return runAsk(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "eval":
 		return runEval(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

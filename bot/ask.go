@@ -1,0 +1,306 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/verbatimbot/verbatim/internal/answer"
+	"github.com/verbatimbot/verbatim/internal/document"
+)
+
+const (
+	shownHits = 3 // hits in an answer
+	moreHits  = 3 // hits behind "More results"
+	askTime   = 10 * time.Second
+)
+
+// User-facing texts.
+const (
+	textInternal  = "Sorry, something went wrong on my side (internal error)."
+	textRateLimit = "You are asking quickly — please wait a few seconds and try again."
+	textBusy      = "I am busy answering other questions — please try again in a moment."
+	textNoAnswer  = "The corpus does not answer that."
+)
+
+// askResult is a computed answer.
+type askResult struct {
+	ans answer.Answer
+	err error
+}
+
+// handleAsk answers /ask: directly when the answer is ready within
+// DeferAfter, otherwise by deferring and editing the reply in.
+func (b *Bot) handleAsk(s *discordgo.Session, i *discordgo.Interaction) outcome {
+	data := i.ApplicationCommandData()
+	var question string
+	var hide bool
+	for _, o := range data.Options {
+		switch o.Name {
+		case "question":
+			question, _ = o.Value.(string)
+		case "hide":
+			hide, _ = o.Value.(bool)
+		}
+	}
+	if !b.limiter.allow(userID(i), time.Now()) {
+		return b.fail(s, i, textRateLimit)
+	}
+	select {
+	case b.sem <- struct{}{}:
+		defer func() { <-b.sem }()
+	default:
+		return b.fail(s, i, textBusy)
+	}
+	b.log.Debug("ask", "guild", i.GuildID, "question", question)
+
+	// The answer is computed on its own context: shutdown lets it finish.
+	ctx, cancel := context.WithTimeout(context.Background(), askTime)
+	defer cancel()
+	done := make(chan askResult, 1)
+	go func() {
+		a, err := b.ans.Ask(ctx, question, i.GuildID, shownHits+moreHits)
+		done <- askResult{a, err}
+	}()
+
+	var res askResult
+	deferred := b.DeferAfter <= 0
+	if !deferred {
+		t := time.NewTimer(b.DeferAfter)
+		select {
+		case res = <-done:
+			t.Stop()
+		case <-t.C:
+			deferred = true
+		}
+	}
+	if !deferred {
+		m, out := b.answerMessage(res, hide)
+		if err := b.respond(s, i, m, false); err != nil {
+			out.err = errors.Join(out.err, err)
+		}
+		return out
+	}
+
+	var flags discordgo.MessageFlags
+	if hide {
+		flags = discordgo.MessageFlagsEphemeral
+	}
+	if err := s.InteractionRespond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: flags, AllowedMentions: noMentions()},
+	}); err != nil {
+		return outcome{deferred: true, err: fmt.Errorf("defer: %w", err)}
+	}
+	res = <-done
+	m, out := b.answerMessage(res, hide)
+	out.deferred = true
+	if m.ephemeral && !hide {
+		// Errors are private, but the deferred reply is public: replace it.
+		if err := s.InteractionResponseDelete(i); err != nil {
+			out.err = errors.Join(out.err, fmt.Errorf("delete deferred reply: %w", err))
+		}
+		if _, err := s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+			Content: m.content, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions(),
+		}); err != nil {
+			out.err = errors.Join(out.err, fmt.Errorf("error follow-up: %w", err))
+		}
+		return out
+	}
+	comps := m.components
+	if comps == nil {
+		comps = []discordgo.MessageComponent{}
+	}
+	if _, err := s.InteractionResponseEdit(i, &discordgo.WebhookEdit{
+		Content: &m.content, Components: &comps, AllowedMentions: noMentions(),
+	}); err != nil {
+		out.err = errors.Join(out.err, fmt.Errorf("edit deferred reply: %w", err))
+	}
+	return out
+}
+
+// answerMessage turns an answer (or its error) into a reply.
+func (b *Bot) answerMessage(res askResult, hide bool) (message, outcome) {
+	switch {
+	case errors.Is(res.err, answer.ErrEmptyQuestion):
+		return message{content: "Your question is empty: type a question after /ask.", ephemeral: true}, outcome{}
+	case errors.Is(res.err, answer.ErrQuestionTooLong):
+		return message{content: fmt.Sprintf("Your question is too long: at most %d characters, please.", answer.MaxQuestionChars), ephemeral: true}, outcome{}
+	case res.err != nil:
+		return message{content: textInternal, ephemeral: true}, outcome{err: fmt.Errorf("ask: %w", res.err)}
+	}
+	a := res.ans
+	if !a.Answered || len(a.Hits) == 0 {
+		return message{content: declined(a.Suggestions), ephemeral: hide}, outcome{}
+	}
+	shown := a.Hits[:min(len(a.Hits), shownHits)]
+	m := message{content: renderHits(shown, "", maxContent), ephemeral: hide}
+	var buttons []discordgo.MessageComponent
+	if first := shown[0]; first.Section > 0 && !first.Whole {
+		if id := "w:" + first.Document + ":" + strconv.Itoa(first.Section); len(id) <= maxCustomID {
+			buttons = append(buttons, discordgo.Button{Label: "Whole answer", Style: discordgo.SecondaryButton, CustomID: id})
+		}
+	}
+	var rest []document.Ref
+	for _, h := range a.Hits[len(shown):] {
+		rest = append(rest, document.Ref{Document: h.Document, Section: h.Section})
+	}
+	if id := encodeMore(rest); id != "" {
+		buttons = append(buttons, discordgo.Button{Label: "More results", Style: discordgo.SecondaryButton, CustomID: id})
+	}
+	if len(buttons) > 0 {
+		m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: buttons}}
+	}
+	return m, outcome{hits: len(shown)}
+}
+
+// declined is the reply when the corpus does not answer a question.
+func declined(sugs []answer.Suggestion) string {
+	var b strings.Builder
+	b.WriteString(textNoAnswer)
+	if len(sugs) > 0 {
+		b.WriteString(" Questions it does answer:")
+		for _, s := range sugs {
+			line := "\n• " + clip(strings.ReplaceAll(s.Question, "\n", " "), 300)
+			if chars(b.String())+chars(line) > maxContent {
+				break
+			}
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// encodeMore packs refs into a "More results" custom_id, grouped by
+// document: "m:doc:1,4;other:2". It drops refs from the end until the id
+// fits in Discord's 100 characters, and returns "" when none fit.
+func encodeMore(refs []document.Ref) string {
+	for n := len(refs); n > 0; n-- {
+		var groups []string
+		idx := map[string]int{}
+		for _, r := range refs[:n] {
+			if strings.ContainsAny(r.Document, ":;,") {
+				continue
+			}
+			k, ok := idx[r.Document]
+			if !ok {
+				k = len(groups)
+				idx[r.Document] = k
+				groups = append(groups, r.Document+":"+strconv.Itoa(r.Section))
+				continue
+			}
+			groups[k] += "," + strconv.Itoa(r.Section)
+		}
+		if len(groups) == 0 {
+			return ""
+		}
+		if id := "m:" + strings.Join(groups, ";"); len(id) <= maxCustomID {
+			return id
+		}
+	}
+	return ""
+}
+
+// decodeMore reads what encodeMore wrote.
+func decodeMore(payload string) []document.Ref {
+	var refs []document.Ref
+	for _, g := range strings.Split(payload, ";") {
+		doc, nums, ok := strings.Cut(g, ":")
+		if !ok || doc == "" {
+			continue
+		}
+		for _, n := range strings.Split(nums, ",") {
+			if k, err := strconv.Atoi(n); err == nil && k >= 0 {
+				refs = append(refs, document.Ref{Document: doc, Section: k})
+			}
+		}
+	}
+	return refs
+}
+
+// sectionHit is a section shown without a question to select from: its
+// opening sentences.
+func (b *Bot) sectionHit(d *document.Document, section, quoteChars int) (answer.Hit, bool) {
+	var text string
+	h := answer.Hit{Document: d.ID, Title: d.Meta.Title, Section: section, Speaker: d.Meta.Interviewee}
+	if section == 0 {
+		text = strings.Join(d.Intro, "\n\n")
+	} else {
+		s, ok := d.Section(section)
+		if !ok {
+			return h, false
+		}
+		text = s.Answer()
+		h.Asked, h.Asker = s.Question, s.Asker
+		if s.Answerer != "" {
+			h.Speaker = s.Answerer
+		}
+	}
+	if strings.TrimSpace(text) == "" {
+		return h, false
+	}
+	h.Quote = cutQuote(text, quoteChars)
+	h.Whole = h.Quote == text
+	h.Link = b.ans.Link(d, section)
+	return h, true
+}
+
+// handleButton answers a click on one of the bot's buttons; all state is in
+// the custom_id, so buttons keep working across restarts.
+func (b *Bot) handleButton(s *discordgo.Session, i *discordgo.Interaction, id string) outcome {
+	kind, payload, _ := strings.Cut(id, ":")
+	switch kind {
+	case "w":
+		doc, sec, _ := strings.Cut(payload, ":")
+		n, err := strconv.Atoi(sec)
+		d, ok := b.document(doc, i.GuildID)
+		if err != nil || !ok {
+			return b.fail(s, i, "That document is no longer in the corpus.")
+		}
+		h, ok := b.sectionHit(d, n, maxContent)
+		if !ok {
+			return b.fail(s, i, "That answer is no longer in the corpus.")
+		}
+		h.Quote = fullText(d, n) // renderHits cuts it at sentences to fit
+		m := message{content: renderHits([]answer.Hit{h}, "", maxContent), ephemeral: true}
+		return outcome{hits: 1, err: b.respond(s, i, m, false)}
+	case "m":
+		var hits []answer.Hit
+		for _, r := range decodeMore(payload) {
+			d, ok := b.document(r.Document, i.GuildID)
+			if !ok {
+				continue
+			}
+			if h, ok := b.sectionHit(d, r.Section, 600); ok {
+				hits = append(hits, h)
+			}
+		}
+		if len(hits) == 0 {
+			return b.fail(s, i, "Those results are no longer in the corpus.")
+		}
+		m := message{content: renderHits(hits, "", maxContent), ephemeral: true}
+		return outcome{hits: len(hits), err: b.respond(s, i, m, false)}
+	case "q":
+		doc, p, _ := strings.Cut(payload, ":")
+		page, _ := strconv.Atoi(p)
+		d, ok := b.document(doc, i.GuildID)
+		if !ok {
+			return b.fail(s, i, "That document is no longer in the corpus.")
+		}
+		return outcome{err: b.respond(s, i, questionsPage(d, page), true)}
+	}
+	return b.fail(s, i, "That button is not mine any more.")
+}
+
+// fullText is a section's whole answer (or the introduction).
+func fullText(d *document.Document, section int) string {
+	if s, ok := d.Section(section); ok {
+		return s.Answer()
+	}
+	return strings.Join(d.Intro, "\n\n")
+}

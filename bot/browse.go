@@ -1,0 +1,255 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/verbatimbot/verbatim/internal/document"
+)
+
+const questionsPerPage = 10
+
+// handleSources lists the documents answered in the interaction's guild.
+func (b *Bot) handleSources(s *discordgo.Session, i *discordgo.Interaction) outcome {
+	docs := b.documents(i.GuildID)
+	if len(docs) == 0 {
+		return outcome{err: b.respond(s, i, message{content: "The corpus is empty."}, false)}
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "**%d document(s)** — `/questions` lists a document's questions.", len(docs))
+	for k, d := range docs {
+		title := escapeLinkText.Replace(clip(d.Meta.Title, 150))
+		line := "\n• " + title
+		if d.Meta.SourceURL != "" {
+			line = fmt.Sprintf("\n• [%s](%s)", title, escapeURL.Replace(d.Meta.SourceURL))
+		}
+		line += fmt.Sprintf(" — %d questions (`%s`)", len(d.Sections), clip(d.ID, 100))
+		if chars(sb.String())+chars(line)+30 > maxContent {
+			fmt.Fprintf(&sb, "\n…and %d more.", len(docs)-k)
+			break
+		}
+		sb.WriteString(line)
+	}
+	return outcome{hits: len(docs), err: b.respond(s, i, message{content: sb.String()}, false)}
+}
+
+// handleQuestions lists the first page of a document's questions.
+func (b *Bot) handleQuestions(s *discordgo.Session, i *discordgo.Interaction) outcome {
+	var name string
+	for _, o := range i.ApplicationCommandData().Options {
+		if o.Name == "document" {
+			name, _ = o.Value.(string)
+		}
+	}
+	d := b.findDocument(name, i.GuildID)
+	if d == nil {
+		return b.fail(s, i, "There is no such document. `/sources` lists them.")
+	}
+	return outcome{err: b.respond(s, i, questionsPage(d, 0), false)}
+}
+
+// findDocument finds a document by id or title.
+func (b *Bot) findDocument(name, guild string) *document.Document {
+	name = strings.TrimSpace(name)
+	if d, ok := b.document(name, guild); ok {
+		return d
+	}
+	f := fold(name)
+	for _, d := range b.documents(guild) {
+		if fold(d.Meta.Title) == f || fold(d.ID) == f {
+			return d
+		}
+	}
+	return nil
+}
+
+// questionsPage is one page of a document's questions with Previous/Next
+// buttons whose custom_id carries the document and the page.
+func questionsPage(d *document.Document, page int) message {
+	pages := max((len(d.Sections)+questionsPerPage-1)/questionsPerPage, 1)
+	page = min(max(page, 0), pages-1)
+	from := page * questionsPerPage
+	to := min(from+questionsPerPage, len(d.Sections))
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "**%s** — questions %d–%d of %d", clip(d.Meta.Title, 150), min(from+1, to), to, len(d.Sections))
+	per := (maxContent - chars(sb.String()) - 20) / questionsPerPage
+	for k := from; k < to; k++ {
+		q := strings.ReplaceAll(d.Sections[k].Question, "\n", " ")
+		fmt.Fprintf(&sb, "\n%d. %s", k+1, clip(q, per-6))
+	}
+	m := message{content: hardClip(sb.String(), maxContent)}
+	prev := "q:" + d.ID + ":" + strconv.Itoa(page-1)
+	next := "q:" + d.ID + ":" + strconv.Itoa(page+1)
+	if pages > 1 && len(prev) <= maxCustomID && len(next) <= maxCustomID {
+		m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: prev, Disabled: page == 0},
+			discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: next, Disabled: page == pages-1},
+		}}}
+	}
+	return m
+}
+
+// handleAutocomplete suggests values for the option being typed.
+func (b *Bot) handleAutocomplete(s *discordgo.Session, i *discordgo.Interaction) outcome {
+	data := i.ApplicationCommandData()
+	var focused *discordgo.ApplicationCommandInteractionDataOption
+	for _, o := range data.Options {
+		if o.Focused {
+			focused = o
+		}
+	}
+	var choices []*discordgo.ApplicationCommandOptionChoice
+	if focused != nil {
+		typed, _ := focused.Value.(string)
+		switch {
+		case data.Name == "ask" && focused.Name == "question":
+			ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+			choices = b.questionChoices(ctx, typed, i.GuildID)
+			cancel()
+		case data.Name == "questions" && focused.Name == "document":
+			choices = b.documentChoices(typed, i.GuildID)
+		}
+	}
+	if choices == nil {
+		choices = []*discordgo.ApplicationCommandOptionChoice{}
+	}
+	err := s.InteractionRespond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+		Data: &discordgo.InteractionResponseData{Choices: choices},
+	})
+	if err != nil {
+		err = fmt.Errorf("autocomplete: %w", err)
+	}
+	return outcome{hits: len(choices), err: err}
+}
+
+// candidate is a suggestion being ranked.
+type candidate struct {
+	name, value string
+	score       float64
+	order       int
+}
+
+// matchScore is how well typed (folded, and its words) matches text: a
+// prefix beats a substring beats shared words; 0 is no match.
+func matchScore(typed string, typedWords []string, text string) float64 {
+	t := fold(text)
+	score := 0.0
+	switch {
+	case strings.HasPrefix(t, typed):
+		score += 100
+	case strings.Contains(t, typed):
+		score += 50
+	}
+	tw := words(t)
+	for _, w := range typedWords {
+		for _, x := range tw {
+			if x == w {
+				score += 12
+				break
+			}
+			if strings.HasPrefix(x, w) {
+				score += 8
+				break
+			}
+		}
+	}
+	return score
+}
+
+// rank orders candidates, drops duplicates and cuts to Discord's limits.
+func rank(cands []candidate) []*discordgo.ApplicationCommandOptionChoice {
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if a.score != b.score {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		}
+		return a.order - b.order
+	})
+	seen := map[string]bool{}
+	var out []*discordgo.ApplicationCommandOptionChoice
+	for _, c := range cands {
+		name := clip(c.name, maxChoiceChars)
+		value := c.value
+		if chars(value) > maxChoiceChars {
+			value = clip(value, maxChoiceChars)
+		}
+		if seen[name] || strings.TrimSpace(name) == "" || value == "" {
+			continue
+		}
+		seen[name] = true
+		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: name, Value: value})
+		if len(out) == maxChoices {
+			break
+		}
+	}
+	return out
+}
+
+// questionChoices are corpus questions ranked by how well they match what
+// was typed, then the questions of the sections a search for it finds.
+func (b *Bot) questionChoices(ctx context.Context, typed, guild string) []*discordgo.ApplicationCommandOptionChoice {
+	t := strings.TrimSpace(fold(typed))
+	tw := words(t)
+	var cands []candidate
+	pos := map[document.Ref]int{}
+	for _, d := range b.documents(guild) {
+		for k, s := range d.Sections {
+			q := strings.Join(strings.Fields(s.Question), " ")
+			c := candidate{name: q, value: q, order: len(cands)}
+			if t != "" {
+				c.score = matchScore(t, tw, q)
+			}
+			pos[document.Ref{Document: d.ID, Section: k + 1}] = len(cands)
+			cands = append(cands, c)
+		}
+	}
+	if t != "" && len(tw) > 0 {
+		// Sections whose answers match score too, below questions that match.
+		if rk, err := b.ans.Search(ctx, typed, guild, maxChoices); err == nil {
+			for r, h := range rk.Candidates {
+				if k, ok := pos[h.Ref]; ok {
+					cands[k].score += 10 - float64(r)*0.1
+				}
+			}
+		}
+		kept := cands[:0]
+		for _, c := range cands {
+			if c.score > 0 {
+				kept = append(kept, c)
+			}
+		}
+		cands = kept
+	}
+	return rank(cands)
+}
+
+// documentChoices are documents whose title or id matches what was typed;
+// the value is the id.
+func (b *Bot) documentChoices(typed, guild string) []*discordgo.ApplicationCommandOptionChoice {
+	t := strings.TrimSpace(fold(typed))
+	tw := words(t)
+	var cands []candidate
+	for k, d := range b.documents(guild) {
+		if chars(d.ID) > maxChoiceChars {
+			continue
+		}
+		c := candidate{name: d.Meta.Title, value: d.ID, order: k}
+		if t != "" {
+			c.score = max(matchScore(t, tw, d.Meta.Title), matchScore(t, tw, d.ID))
+			if c.score == 0 {
+				continue
+			}
+		}
+		cands = append(cands, c)
+	}
+	return rank(cands)
+}

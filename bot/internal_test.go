@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/verbatimbot/verbatim/internal/answer"
+	"github.com/verbatimbot/verbatim/internal/document"
+)
+
+func TestLimiterBoundedMemory(t *testing.T) {
+	l := newLimiter(2, time.Second, 100)
+	now := time.Unix(0, 0)
+	if !l.allow("a", now) || !l.allow("a", now) || l.allow("a", now) {
+		t.Fatal("burst of 2 not enforced")
+	}
+	if !l.allow("a", now.Add(time.Second)) {
+		t.Error("no refill after a second")
+	}
+	for k := range 1000 {
+		l.allow(strings.Repeat("u", k%50)+string(rune('A'+k%26))+time.Duration(k).String(), now)
+	}
+	if n := l.size(); n > 100 {
+		t.Errorf("limiter holds %d users, cap 100", n)
+	}
+}
+
+func TestEncodeMore(t *testing.T) {
+	refs := []document.Ref{{Document: "doc-a", Section: 2}, {Document: "doc-b", Section: 7}, {Document: "doc-a", Section: 5}}
+	id := encodeMore(refs)
+	if id != "m:doc-a:2,5;doc-b:7" {
+		t.Errorf("encode: %q", id)
+	}
+	got := decodeMore(strings.TrimPrefix(id, "m:"))
+	if len(got) != 3 {
+		t.Errorf("decode: %+v", got)
+	}
+	long := strings.Repeat("x", 60)
+	id = encodeMore([]document.Ref{{Document: long, Section: 1}, {Document: long + "y", Section: 2}})
+	if len(id) > maxCustomID || !strings.HasPrefix(id, "m:"+long+":1") {
+		t.Errorf("long ids: %q", id)
+	}
+	if encodeMore([]document.Ref{{Document: strings.Repeat("z", 120), Section: 1}}) != "" {
+		t.Error("an id that cannot fit must give no button")
+	}
+}
+
+func TestRenderHitsFits(t *testing.T) {
+	long := strings.Repeat("This sentence is part of a very long answer about soft power. ", 200)
+	hits := []answer.Hit{
+		{Title: strings.Repeat("T", 500), Asked: strings.Repeat("Why [this]? ", 80), Link: "https://x.test/a(b)#:~:text=Why", Speaker: "S", Quote: "… " + long + " …"},
+		{Title: "Doc", Asked: "Q?", Speaker: "S", Quote: long},
+		{Title: "Doc", Asked: "", Speaker: "S", Quote: "Short.\n\nTwo paragraphs."},
+	}
+	out := renderHits(hits, "", maxContent)
+	if chars(out) > maxContent {
+		t.Fatalf("%d chars", chars(out))
+	}
+	if !strings.Contains(out, "> … This sentence") || !strings.Contains(out, "soft power. …") || !strings.Contains(out, "> Short.\n>\n> Two paragraphs.") {
+		t.Errorf("render:\n%s", out)
+	}
+	if strings.Contains(out, "a(b)") {
+		t.Error("parenthesis left in a link URL")
+	}
+	// The quote is cut at a sentence end, never inside one.
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "> … This") && !strings.HasSuffix(line, "power. …") {
+			t.Errorf("cut mid-sentence: %q", line[len(line)-30:])
+		}
+	}
+}

@@ -1,0 +1,156 @@
+// Package config reads Verbatim's configuration from the environment, once,
+// into one struct that is validated and passed down. The Discord token never
+// appears in its errors or in its printed form.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+)
+
+// Config is the bot's configuration.
+type Config struct {
+	Token     string // DISCORD_TOKEN without any leading "Bot "
+	AppID     string // DISCORD_APP_ID, a snowflake
+	GuildID   string // DISCORD_GUILD_ID, a snowflake or "" (commands registered globally)
+	DataDir   string // DATA_DIR, default "./data"
+	LogLevel  slog.Level
+	LogFormat string // LOG_FORMAT: "text" or "json"
+	BaseURL   string // DISCORD_BASE_URL without a trailing slash, default "https://discord.com"
+}
+
+// Defaults for the optional variables.
+const (
+	DefaultDataDir = "./data"
+	DefaultBaseURL = "https://discord.com"
+)
+
+// ErrInvalid marks a missing or malformed variable; the message names it.
+var ErrInvalid = errors.New("invalid configuration")
+
+func invalid(name, format string, args ...any) error {
+	return fmt.Errorf("%w: %s %s", ErrInvalid, name, fmt.Sprintf(format, args...))
+}
+
+// Load reads the configuration through getenv. It returns an error wrapping
+// ErrInvalid, naming the variable, for a missing or malformed one; errors
+// never contain the token.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	var c Config
+
+	tok := get("DISCORD_TOKEN")
+	if tok == "Bot" || strings.HasPrefix(tok, "Bot ") {
+		tok = strings.TrimSpace(tok[len("Bot"):])
+	}
+	switch {
+	case tok == "":
+		return Config{}, invalid("DISCORD_TOKEN", "is not set (the bot token from the developer portal)")
+	case strings.ContainsFunc(tok, func(r rune) bool { return r <= ' ' || r > '~' }):
+		return Config{}, invalid("DISCORD_TOKEN", "is malformed (it contains spaces or characters a token cannot have)")
+	}
+	c.Token = tok
+
+	c.AppID = get("DISCORD_APP_ID")
+	if c.AppID == "" {
+		return Config{}, invalid("DISCORD_APP_ID", "is not set (the application id from the developer portal)")
+	}
+	if !snowflake(c.AppID) {
+		return Config{}, invalid("DISCORD_APP_ID", "must be a Discord id (digits only)")
+	}
+	c.GuildID = get("DISCORD_GUILD_ID")
+	if c.GuildID != "" && !snowflake(c.GuildID) {
+		return Config{}, invalid("DISCORD_GUILD_ID", "must be a Discord id (digits only)")
+	}
+
+	c.DataDir = get("DATA_DIR")
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+
+	switch lv := strings.ToLower(get("LOG_LEVEL")); lv {
+	case "", "info":
+		c.LogLevel = slog.LevelInfo
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		return Config{}, invalid("LOG_LEVEL", "must be debug, info, warn or error, got %q", clip(lv))
+	}
+	switch f := strings.ToLower(get("LOG_FORMAT")); f {
+	case "", "text":
+		c.LogFormat = "text"
+	case "json":
+		c.LogFormat = "json"
+	default:
+		return Config{}, invalid("LOG_FORMAT", "must be text or json, got %q", clip(f))
+	}
+
+	c.BaseURL = get("DISCORD_BASE_URL")
+	if c.BaseURL == "" {
+		c.BaseURL = DefaultBaseURL
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return Config{}, invalid("DISCORD_BASE_URL", "must be an absolute http or https URL such as %s", DefaultBaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c, nil
+}
+
+// snowflake reports whether s looks like a Discord id.
+func snowflake(s string) bool {
+	if len(s) == 0 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// clip keeps a bad value short in an error message.
+func clip(s string) string {
+	r := []rune(s)
+	if len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+// String prints the configuration with the token redacted.
+func (c Config) String() string {
+	return fmt.Sprintf("{Token:%s AppID:%s GuildID:%s DataDir:%s LogLevel:%s LogFormat:%s BaseURL:%s}",
+		redacted(c.Token), c.AppID, c.GuildID, c.DataDir, c.LogLevel, c.LogFormat, c.BaseURL)
+}
+
+// GoString is String, so that %#v does not print the token either.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue logs the configuration with the token redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("token", redacted(c.Token)),
+		slog.String("app_id", c.AppID),
+		slog.String("guild_id", c.GuildID),
+		slog.String("data_dir", c.DataDir),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.String("log_format", c.LogFormat),
+		slog.String("base_url", c.BaseURL),
+	)
+}
+
+func redacted(tok string) string {
+	if tok == "" {
+		return "(unset)"
+	}
+	return "(redacted)"
+}

@@ -1,0 +1,100 @@
+package config_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/verbatimbot/verbatim/internal/config"
+)
+
+const secret = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GsEcRe.t0k3n-value_xyz"
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func base() map[string]string {
+	return map[string]string{"DISCORD_TOKEN": secret, "DISCORD_APP_ID": "1100000000000000001"}
+}
+
+func with(kv ...string) map[string]string {
+	m := base()
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // the variable the error must name; "" for success
+		check   func(t *testing.T, c config.Config)
+	}{
+		{"defaults", base(), "", func(t *testing.T, c config.Config) {
+			if c.Token != secret || c.AppID != "1100000000000000001" || c.GuildID != "" || c.DataDir != "./data" ||
+				c.LogLevel != slog.LevelInfo || c.LogFormat != "text" || c.BaseURL != "https://discord.com" {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"Bot prefix tolerated", with("DISCORD_TOKEN", "Bot "+secret), "", func(t *testing.T, c config.Config) {
+			if c.Token != secret {
+				t.Errorf("token kept its prefix")
+			}
+		}},
+		{"all set", with("DISCORD_GUILD_ID", "1100000000000000100", "DATA_DIR", "/tmp/x", "LOG_LEVEL", "DEBUG",
+			"LOG_FORMAT", "json", "DISCORD_BASE_URL", "http://127.0.0.1:8080/"), "", func(t *testing.T, c config.Config) {
+			if c.GuildID != "1100000000000000100" || c.DataDir != "/tmp/x" || c.LogLevel != slog.LevelDebug ||
+				c.LogFormat != "json" || c.BaseURL != "http://127.0.0.1:8080" {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"missing token", with("DISCORD_TOKEN", ""), "DISCORD_TOKEN", nil},
+		{"only prefix", with("DISCORD_TOKEN", "Bot "), "DISCORD_TOKEN", nil},
+		{"malformed token", with("DISCORD_TOKEN", secret+" extra"), "DISCORD_TOKEN", nil},
+		{"missing app id", with("DISCORD_APP_ID", ""), "DISCORD_APP_ID", nil},
+		{"malformed app id", with("DISCORD_APP_ID", "my-app"), "DISCORD_APP_ID", nil},
+		{"app id is the token", with("DISCORD_APP_ID", secret), "DISCORD_APP_ID", nil},
+		{"malformed guild id", with("DISCORD_GUILD_ID", "12a"), "DISCORD_GUILD_ID", nil},
+		{"bad log level", with("LOG_LEVEL", "loud"), "LOG_LEVEL", nil},
+		{"bad log format", with("LOG_FORMAT", "xml"), "LOG_FORMAT", nil},
+		{"relative base url", with("DISCORD_BASE_URL", "discord.com"), "DISCORD_BASE_URL", nil},
+		{"ftp base url", with("DISCORD_BASE_URL", "ftp://discord.com"), "DISCORD_BASE_URL", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(env(tt.env))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.check(t, c)
+				for _, s := range []string{c.String(), fmt.Sprintf("%v %+v %#v %s", c, c, c, c)} {
+					if strings.Contains(s, secret) {
+						t.Errorf("token printed: %s", s)
+					}
+				}
+				var buf bytes.Buffer
+				slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
+				if strings.Contains(buf.String(), secret) || !strings.Contains(buf.String(), "redacted") {
+					t.Errorf("token logged: %s", buf.String())
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want one naming %s", tt.wantErr)
+			}
+			if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %q does not name %s", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), secret[:10]) {
+				t.Errorf("error contains the token: %q", err)
+			}
+		})
+	}
+}
