@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/bleveindex"
 	"github.com/verbatimbot/verbatim/internal/corpus"
-	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/internal/eval"
 	"github.com/verbatimbot/verbatim/seeds"
 )
@@ -37,7 +35,7 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	start := time.Now()
-	sys, err := newEvalSystem(set)
+	sys, err := newEvalSystem(set, bleveindex.DefaultTuning, answer.Options{})
 	if err != nil {
 		return err
 	}
@@ -91,35 +89,25 @@ func writeFailures(w io.Writer, rep eval.Report) {
 	}
 }
 
-// evalSystem answers a labelled set's questions the way ask does.
+// evalSystem is a labelled set's corpus indexed in memory, answered the
+// way ask answers.
 type evalSystem struct {
-	index    *bleveindex.Index
-	answerer *answer.Answerer
-	byRef    bool // ids are section refs (the seeds) rather than document ids
+	eval.AnswererSystem
+	index *bleveindex.Index
 }
 
-// newEvalSystem indexes the set's corpus in memory, one document of one
-// section per entry (its title as the question), or the shipped seeds
-// when the set has no corpus.
-func newEvalSystem(set *eval.Set) (*evalSystem, error) {
-	var docs []*document.Document
-	byRef := len(set.Corpus) == 0
-	if byRef {
+// newEvalSystem indexes the set's corpus in memory, or the shipped seeds
+// when the set has no corpus, with the given ranking and answer options.
+func newEvalSystem(set *eval.Set, tuning bleveindex.Tuning, opt answer.Options) (*evalSystem, error) {
+	docs := set.Documents()
+	bySection := docs == nil
+	if bySection {
 		var err error
 		if docs, err = seeds.Documents(); err != nil {
 			return nil, err
 		}
-	} else {
-		docs = make([]*document.Document, 0, len(set.Corpus))
-		for _, c := range set.Corpus {
-			docs = append(docs, &document.Document{
-				ID:       c.ID,
-				Meta:     document.Metadata{Title: set.Name},
-				Sections: []document.Section{{Question: c.Title, Paragraphs: []string{c.Text}}},
-			})
-		}
 	}
-	idx, _, err := bleveindex.Open("", bleveindex.DefaultTuning, slog.New(slog.DiscardHandler))
+	idx, _, err := bleveindex.Open("", tuning, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}
@@ -127,25 +115,6 @@ func newEvalSystem(set *eval.Set) (*evalSystem, error) {
 		_ = idx.Close()
 		return nil, fmt.Errorf("index %s: %w", set.Name, err)
 	}
-	return &evalSystem{index: idx, answerer: answer.New(idx, corpus.New(docs...), answer.Options{}), byRef: byRef}, nil
-}
-
-func (s *evalSystem) Search(ctx context.Context, q string, k int) (eval.Result, error) {
-	rk, err := s.answerer.Search(ctx, q, "", k)
-	if errors.Is(err, answer.ErrEmptyQuestion) || errors.Is(err, answer.ErrQuestionTooLong) {
-		return eval.Result{}, nil // refused: declined
-	}
-	if err != nil {
-		return eval.Result{}, err
-	}
-	res := eval.Result{Answered: rk.Answered}
-	for _, c := range rk.Candidates {
-		id := c.Ref.Document
-		if s.byRef {
-			id = c.Ref.String()
-		}
-		res.IDs = append(res.IDs, id)
-		res.Scores = append(res.Scores, c.Score)
-	}
-	return res, nil
+	a := answer.New(idx, corpus.New(docs...), opt)
+	return &evalSystem{AnswererSystem: eval.AnswererSystem{Answerer: a, BySection: bySection}, index: idx}, nil
 }

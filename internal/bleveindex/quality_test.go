@@ -2,7 +2,6 @@ package bleveindex_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,38 +10,15 @@ import (
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/bleveindex"
 	"github.com/verbatimbot/verbatim/internal/corpus"
-	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/internal/eval"
 )
 
 // evaldata is the shared folder of outside evaluation sets.
 var evaldata = filepath.Join("..", "..", "..", "shared", "evaldata")
 
-type system struct{ a *answer.Answerer }
-
-func (s system) Search(ctx context.Context, q string, k int) (eval.Result, error) {
-	rk, err := s.a.Search(ctx, q, "", k)
-	if errors.Is(err, answer.ErrEmptyQuestion) || errors.Is(err, answer.ErrQuestionTooLong) {
-		return eval.Result{}, nil // refused: declined
-	}
-	if err != nil {
-		return eval.Result{}, err
-	}
-	res := eval.Result{Answered: rk.Answered}
-	for _, c := range rk.Candidates {
-		res.IDs = append(res.IDs, c.Ref.Document)
-		res.Scores = append(res.Scores, c.Score)
-	}
-	return res, nil
-}
-
-func beirSystem(t testing.TB, set *eval.Set, tuning bleveindex.Tuning) (system, func()) {
+func beirSystem(t testing.TB, set *eval.Set, tuning bleveindex.Tuning) (eval.AnswererSystem, func()) {
 	t.Helper()
-	docs := make([]*document.Document, 0, len(set.Corpus))
-	for _, c := range set.Corpus {
-		docs = append(docs, &document.Document{ID: c.ID, Meta: document.Metadata{Title: set.Name},
-			Sections: []document.Section{{Question: c.Title, Paragraphs: []string{c.Text}}}})
-	}
+	docs := set.Documents()
 	idx, _, err := bleveindex.Open("", tuning, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +26,7 @@ func beirSystem(t testing.TB, set *eval.Set, tuning bleveindex.Tuning) (system, 
 	if _, _, err := idx.Sync(docs); err != nil {
 		t.Fatal(err)
 	}
-	return system{answer.New(idx, corpus.New(docs...), answer.Options{})}, func() { idx.Close() }
+	return eval.AnswererSystem{Answerer: answer.New(idx, corpus.New(docs...), answer.Options{})}, func() { idx.Close() }
 }
 
 func TestQualityBEIR(t *testing.T) {
@@ -116,7 +92,7 @@ func BenchmarkSciFactQuery(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		if _, err := sys.a.Search(ctx, set.Queries[i%len(set.Queries)].Text, "", 10); err != nil {
+		if _, err := sys.Answerer.Search(ctx, set.Queries[i%len(set.Queries)].Text, "", 10); err != nil {
 			b.Fatal(err)
 		}
 	}

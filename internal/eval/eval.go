@@ -3,7 +3,8 @@
 // usual ranking metrics (nDCG@10, MRR@10, Recall@5, top-1), how often the
 // system answered the answerable questions and declined the unanswerable
 // ones, and search latency. It knows nothing of any index or of Discord:
-// callers adapt their retriever to System.
+// AnswererSystem adapts the product's answerer to System, and Set.Documents
+// turns an outside corpus into documents to index.
 package eval
 
 import (
