@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/fold"
 )
 
 const questionsPerPage = 10
@@ -60,9 +61,9 @@ func (b *Bot) findDocument(name, guild string) *document.Document {
 	if d, ok := b.document(name, guild); ok {
 		return d
 	}
-	f := fold(name)
+	f := fold.Lower(name)
 	for _, d := range b.documents(guild) {
-		if fold(d.Meta.Title) == f || fold(d.ID) == f {
+		if fold.Lower(d.Meta.Title) == f || fold.Lower(d.ID) == f {
 			return d
 		}
 	}
@@ -139,7 +140,7 @@ type candidate struct {
 // matchScore is how well typed (folded, and its words) matches text: a
 // prefix beats a substring beats shared words; 0 is no match.
 func matchScore(typed string, typedWords []string, text string) float64 {
-	t := fold(text)
+	t := fold.Lower(text)
 	score := 0.0
 	switch {
 	case strings.HasPrefix(t, typed):
@@ -197,7 +198,7 @@ func rank(cands []candidate) []*discordgo.ApplicationCommandOptionChoice {
 // questionChoices are corpus questions ranked by how well they match what
 // was typed, then the questions of the sections a search for it finds.
 func (b *Bot) questionChoices(ctx context.Context, typed, guild string) []*discordgo.ApplicationCommandOptionChoice {
-	t := strings.TrimSpace(fold(typed))
+	t := strings.TrimSpace(fold.Lower(typed))
 	tw := words(t)
 	var cands []candidate
 	pos := map[document.Ref]int{}
@@ -235,7 +236,7 @@ func (b *Bot) questionChoices(ctx context.Context, typed, guild string) []*disco
 // documentChoices are documents whose title or id matches what was typed;
 // the value is the id.
 func (b *Bot) documentChoices(typed, guild string) []*discordgo.ApplicationCommandOptionChoice {
-	t := strings.TrimSpace(fold(typed))
+	t := strings.TrimSpace(fold.Lower(typed))
 	tw := words(t)
 	var cands []candidate
 	for k, d := range b.documents(guild) {

@@ -137,35 +137,6 @@ func hardClip(s string, n int) string {
 	return string([]rune(s)[:n-1]) + quote.Ellipsis
 }
 
-// fold lower-cases s and removes the accents of Latin letters, for matching.
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if f, ok := folds[r]; ok {
-			b.WriteRune(f)
-		} else if unicode.Is(unicode.Mn, r) {
-			continue
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-var folds = func() map[rune]rune {
-	m := map[rune]rune{}
-	for base, accented := range map[rune]string{
-		'a': "áàâäãåāăą", 'c': "çćčĉċ", 'd': "ďđ", 'e': "éèêëēĕėęě", 'g': "ğĝġģ", 'i': "íìîïĩīĭįı",
-		'n': "ñńňņ", 'o': "óòôöõøōŏő", 'r': "ŕřŗ", 's': "śšşŝș", 't': "ťţț", 'u': "úùûüũūŭůűų",
-		'y': "ýÿŷ", 'z': "źżž", 'l': "ĺľļł",
-	} {
-		for _, r := range accented {
-			m[r] = base
-		}
-	}
-	return m
-}()
-
 // words splits folded text into words of letters and digits.
 func words(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })

@@ -37,11 +37,12 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/fold"
 )
 
 // MappingVersion changes whenever the mapping or the analysis changes; an
 // index built by another version is rebuilt.
-const MappingVersion = "4"
+const MappingVersion = "5"
 
 // Field names.
 const (
@@ -680,7 +681,7 @@ func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string
 		if len(out) == 0 || out[len(out)-1].DocFreq > 0 || x.tuning.MaxCorrections == 0 {
 			continue // the corpus has the word
 		}
-		word := strings.ToLower(Fold(text[tok.Start:tok.End]))
+		word := fold.Lower(text[tok.Start:tok.End])
 		for _, c := range x.corrections(r, word) {
 			for _, ct := range x.stem.Analyze([]byte(c)) {
 				if err := add(string(ct.Term), true); err != nil {

@@ -5,42 +5,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-)
 
-// foldTable maps accented Latin letters to their lower-case base letter.
-var foldTable = func() map[rune]rune {
-	groups := []struct {
-		from string
-		to   rune
-	}{
-		{"ÀÁÂÃÄÅàáâãäåĀāĂăĄą", 'a'},
-		{"ÇçĆćĈĉĊċČč", 'c'},
-		{"ĎďĐđ", 'd'},
-		{"ÈÉÊËèéêëĒēĔĕĖėĘęĚě", 'e'},
-		{"ĜĝĞğĠġĢģ", 'g'},
-		{"ĤĥĦħ", 'h'},
-		{"ÌÍÎÏìíîïĨĩĪīĬĭĮįİı", 'i'},
-		{"Ĵĵ", 'j'},
-		{"Ķķ", 'k'},
-		{"ĹĺĻļĽľĿŀŁł", 'l'},
-		{"ÑñŃńŅņŇň", 'n'},
-		{"ÒÓÔÕÖØòóôõöøŌōŎŏŐő", 'o'},
-		{"ŔŕŖŗŘř", 'r'},
-		{"ŚśŜŝŞşŠš", 's'},
-		{"ŢţŤťŦŧ", 't'},
-		{"ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", 'u'},
-		{"Ŵŵ", 'w'},
-		{"ÝýÿŶŷŸ", 'y'},
-		{"ŹźŻżŽž", 'z'},
-	}
-	m := map[rune]rune{}
-	for _, g := range groups {
-		for _, r := range g.from {
-			m[r] = g.to
-		}
-	}
-	return m
-}()
+	"github.com/verbatimbot/verbatim/internal/fold"
+)
 
 // foldKey reduces a speaker name to a comparison key: accents and case
 // folded, punctuation dropped, words separated by single spaces. "Joaquín
@@ -48,20 +15,13 @@ var foldTable = func() map[rune]rune {
 func foldKey(s string) string {
 	var b strings.Builder
 	space := false
-	for _, r := range s {
+	for _, r := range fold.Lower(s) {
 		switch {
-		case unicode.Is(unicode.Mn, r): // combining accents of decomposed text
-			continue
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')
 			}
 			space = false
-			if f, ok := foldTable[r]; ok {
-				r = f
-			} else {
-				r = unicode.ToLower(r)
-			}
 			b.WriteRune(r)
 		case r == '\'' || r == '’': // O'Brien, O’Brien, OBrien
 			continue

@@ -1,0 +1,35 @@
+package fold
+
+import "testing"
+
+func TestString(t *testing.T) {
+	for in, want := range map[string]string{
+		"":               "",
+		"plain ASCII":    "plain ASCII",
+		"Neuquén":        "Neuquen",
+		"Joaquín Sáez":   "Joaquin Saez",
+		"ÁRBOL ÑANDÚ":    "ARBOL NANDU",
+		"Straße, Œuvre":  "Strasse, OEuvre",
+		"Timișoara":      "Timisoara",
+		"Sa\u0301ez":     "Saez", // decomposed accent
+		"北京 and emoji 🙂": "北京 and emoji 🙂",
+	} {
+		if got := String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Lower("JOAQUÍN Sáez"); got != "joaquin saez" {
+		t.Errorf("Lower = %q", got)
+	}
+}
+
+func FuzzString(f *testing.F) {
+	f.Add("Neuquén")
+	f.Add("\xff\xfe")
+	f.Fuzz(func(t *testing.T, s string) {
+		once := String(s)
+		if String(once) != once {
+			t.Fatalf("folding %q twice changes it: %q then %q", s, once, String(once))
+		}
+	})
+}
