@@ -49,11 +49,7 @@ func runAsk(ctx context.Context, args []string, getenv func(string) string, stdi
 	}
 
 	if q := strings.Join(fs.Args(), " "); q != "" {
-		err := answerOne(q)
-		if err == nil && !*asJSON {
-			return nil
-		}
-		return err
+		return answerOne(q)
 	}
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)

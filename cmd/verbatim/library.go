@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -45,7 +46,7 @@ func openLibrary(dir string, log *slog.Logger) (*library, error) {
 	}
 	start := time.Now()
 	idx, _, err := bleveindex.Open(path, bleveindex.DefaultTuning, log)
-	if err != nil && path != "" && strings.Contains(err.Error(), "another process") {
+	if errors.Is(err, bleveindex.ErrLocked) {
 		log.Info("index in use by another process; answering from memory", "dir", path)
 		idx, _, err = bleveindex.Open("", bleveindex.DefaultTuning, log)
 	}

@@ -83,19 +83,18 @@ type Answer struct {
 
 // Hit is one quoted answer.
 type Hit struct {
-	Ref       document.Ref `json:"-"`
-	Document  string       `json:"document"`
-	Title     string       `json:"title"`
-	Section   int          `json:"section"`
-	Asked     string       `json:"asked"`   // the question the quote answers; "" for an introduction
-	Asker     string       `json:"asker"`   // who asked it
-	Speaker   string       `json:"speaker"` // who is quoted
-	Quote     string       `json:"quote"`   // exact sentences, "…" where cut
-	Whole     bool         `json:"whole"`   // the quote is the whole answer
-	Link      string       `json:"link"`    // to the question in the source, "" when there is none
-	Score     float64      `json:"score"`
-	Coverage  float64      `json:"coverage"` // share of the question's weight the section holds
-	Paragraph int          `json:"-"`
+	Ref      document.Ref `json:"-"`
+	Document string       `json:"document"`
+	Title    string       `json:"title"`
+	Section  int          `json:"section"`
+	Asked    string       `json:"asked"`   // the question the quote answers; "" for an introduction
+	Asker    string       `json:"asker"`   // who asked it
+	Speaker  string       `json:"speaker"` // who is quoted
+	Quote    string       `json:"quote"`   // exact sentences, "…" where cut
+	Whole    bool         `json:"whole"`   // the quote is the whole answer
+	Link     string       `json:"link"`    // to the question in the source, "" when there is none
+	Score    float64      `json:"score"`
+	Coverage float64      `json:"coverage"` // share of the question's weight the section holds
 }
 
 // Suggestion is a question the corpus does answer.

@@ -42,14 +42,13 @@ import (
 
 // MappingVersion changes whenever the mapping or the analysis changes; an
 // index built by another version is rebuilt.
-const MappingVersion = "5"
+const MappingVersion = "6"
 
 // Field names.
 const (
 	fieldBody     = "body"     // title, question and answer, stemmed
 	fieldQuestion = "question" // the question alone, stemmed
-	fieldTitle    = "title"    // the document title, stemmed
-	fieldPlain    = "plain"    // body words unstemmed, for spelling corrections
+	fieldPlain    = "plain"    // the body's words unstemmed, for spelling corrections
 	fieldServer   = "server"   // owning server, or globalServer
 )
 
@@ -62,8 +61,11 @@ const (
 	docKeyPrefix  = "verbatim:doc:"
 )
 
-// ErrNotFound is returned by Remove for a document the index does not hold.
-var ErrNotFound = errors.New("not in the index")
+// Errors Open and Remove return, wrapped.
+var (
+	ErrNotFound = errors.New("not in the index")
+	ErrLocked   = errors.New("another process is using the index")
+)
 
 // Tuning holds the ranking parameters, chosen by measurement (see
 // BENCHMARKS.md); DefaultTuning is what the product uses.
@@ -139,7 +141,7 @@ func Open(dir string, tuning Tuning, log *slog.Logger) (*Index, bool, error) {
 		_ = idx.Close()
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
 	case isLockTimeout(err):
-		return nil, false, fmt.Errorf("open index %s: another process is using it: %w", dir, err)
+		return nil, false, fmt.Errorf("open index %s: %w (%v)", dir, ErrLocked, err)
 	default:
 		log.Warn("index damaged; rebuilding", "dir", dir, "err", err)
 	}
@@ -161,6 +163,8 @@ func Open(dir string, tuning Tuning, log *slog.Logger) (*Index, bool, error) {
 	return x, true, err
 }
 
+// isLockTimeout reports bolt's lock timeout, which bleve passes on as
+// text only.
 func isLockTimeout(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "timeout")
 }
@@ -223,11 +227,12 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	kw.IncludeInAll = false
 	kw.DocValues = false
 
+	plain := text(analyzerPlain)
+	plain.Name = fieldPlain // the body's text, analysed a second way
+
 	dm := bleve.NewDocumentStaticMapping()
-	dm.AddFieldMappingsAt(fieldBody, text(analyzerStem))
+	dm.AddFieldMappingsAt(fieldBody, text(analyzerStem), plain)
 	dm.AddFieldMappingsAt(fieldQuestion, text(analyzerStem))
-	dm.AddFieldMappingsAt(fieldTitle, text(analyzerStem))
-	dm.AddFieldMappingsAt(fieldPlain, text(analyzerPlain))
 	dm.AddFieldMappingsAt(fieldServer, kw)
 	m.DefaultMapping = dm
 	m.DefaultAnalyzer = analyzerStem
@@ -248,10 +253,8 @@ func (x *Index) Count() int {
 }
 
 type sectionDoc struct {
-	Body     string `json:"body"`
+	Body     string `json:"body"` // indexed as fieldBody and fieldPlain
 	Question string `json:"question"`
-	Title    string `json:"title"`
-	Plain    string `json:"plain"`
 	Server   string `json:"server"`
 }
 
@@ -272,13 +275,12 @@ func sectionDocs(d *document.Document) map[string]sectionDoc {
 	out := make(map[string]sectionDoc, len(d.Sections)+1)
 	if intro := strings.Join(d.Intro, "\n\n"); strings.TrimSpace(intro) != "" {
 		body := d.Meta.Title + "\n\n" + intro
-		out[document.Ref{Document: d.ID, Section: 0}.String()] = sectionDoc{
-			Body: body, Title: d.Meta.Title, Plain: body, Server: server}
+		out[document.Ref{Document: d.ID, Section: 0}.String()] = sectionDoc{Body: body, Server: server}
 	}
 	for i, s := range d.Sections {
 		body := d.Meta.Title + "\n\n" + s.Question + "\n\n" + s.Answer()
 		out[document.Ref{Document: d.ID, Section: i + 1}.String()] = sectionDoc{
-			Body: body, Question: s.Question, Title: d.Meta.Title, Plain: body, Server: server}
+			Body: body, Question: s.Question, Server: server}
 	}
 	return out
 }
@@ -302,10 +304,19 @@ func (x *Index) tokenCounts(text string) (plain, stemmed int) {
 
 // Put indexes documents, replacing earlier versions of them.
 func (x *Index) Put(docs ...*document.Document) error {
+	hashes := make([]string, len(docs))
+	for i, d := range docs {
+		hashes[i] = Hash(d)
+	}
+	return x.put(docs, hashes)
+}
+
+// put indexes docs, whose hashes the caller computed, in one batch.
+func (x *Index) put(docs []*document.Document, hashes []string) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	b := x.idx.NewBatch()
-	for _, d := range docs {
+	for i, d := range docs {
 		if d.ID == "" {
 			return errors.New("put: document without id")
 		}
@@ -314,8 +325,7 @@ func (x *Index) Put(docs ...*document.Document) error {
 		} else if ok {
 			x.forget(b, d.ID, old)
 		}
-		rec := docRecord{Hash: Hash(d), Server: d.Server, Tokens: map[string]int{}}
-		_, titleTokens := x.tokenCounts(d.Meta.Title)
+		rec := docRecord{Hash: hashes[i], Server: d.Server, Tokens: map[string]int{}}
 		for id, sd := range sectionDocs(d) {
 			if err := b.Index(id, sd); err != nil {
 				return fmt.Errorf("index %s: %w", id, err)
@@ -326,7 +336,6 @@ func (x *Index) Put(docs ...*document.Document) error {
 			rec.Tokens[fieldBody] += body
 			rec.Tokens[fieldPlain] += plain
 			rec.Tokens[fieldQuestion] += question
-			rec.Tokens[fieldTitle] += titleTokens
 		}
 		raw, _ := json.Marshal(rec)
 		b.SetInternal([]byte(docKeyPrefix+d.ID), raw)
@@ -405,14 +414,16 @@ func (x *Index) record(id string) (docRecord, bool, error) {
 func (x *Index) Sync(docs []*document.Document) (indexed, removed int, err error) {
 	want := make(map[string]bool, len(docs))
 	var put []*document.Document
+	var hashes []string
 	for _, d := range docs {
 		want[d.ID] = true
 		rec, ok, err := x.record(d.ID)
 		if err != nil {
 			return 0, 0, err
 		}
-		if !ok || rec.Hash != Hash(d) {
+		if h := Hash(d); !ok || rec.Hash != h {
 			put = append(put, d)
+			hashes = append(hashes, h)
 		}
 	}
 	var stale []string
@@ -432,11 +443,11 @@ func (x *Index) Sync(docs []*document.Document) (indexed, removed int, err error
 	const chunk = 20000
 	for len(put) > 0 {
 		n := min(chunk, len(put))
-		if err := x.Put(put[:n]...); err != nil {
+		if err := x.put(put[:n], hashes[:n]); err != nil {
 			return 0, 0, err
 		}
 		indexed += n
-		put = put[n:]
+		put, hashes = put[n:], hashes[n:]
 	}
 	return indexed, len(stale), nil
 }

@@ -2,6 +2,7 @@ package bleveindex_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -98,9 +99,13 @@ func TestOpenRefusesSecondProcessQuickly(t *testing.T) {
 	defer x.Close()
 	// Same process, second handle: the lock is held, so Open must give up
 	// (after the bolt timeout) rather than wait forever or destroy it.
-	if y, _, err := bleveindex.Open(dir, bleveindex.DefaultTuning, quiet); err == nil {
+	y, _, err := bleveindex.Open(dir, bleveindex.DefaultTuning, quiet)
+	if err == nil {
 		y.Close()
 		t.Fatal("second Open of a locked index succeeded")
+	}
+	if !errors.Is(err, bleveindex.ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
 	}
 	if got := search(t, x, "anything"); got != nil {
 		t.Fatalf("index changed: %v", got)
