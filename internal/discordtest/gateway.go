@@ -297,18 +297,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	}
 	s.mu.Unlock()
 
-	for _, f := range frames {
-		if err := c.writeDispatch(sess.compress, f); err != nil {
-			return false
-		}
-	}
-	s.mu.Lock()
-	if s.sess == sess && !s.closed {
-		s.active = c
-		s.notifyLocked()
-	}
-	s.mu.Unlock()
-	return true
+	return s.deliver(c, sess, frames)
 }
 
 // resume handles op 6: replays the dispatches after the client's sequence, then RESUMED.
@@ -352,6 +341,13 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 	frames = append(frames, dispatchFrame("RESUMED", seq, map[string]any{"_trace": []string{"discordtest"}}))
 	s.mu.Unlock()
 
+	return s.deliver(c, sess, frames)
+}
+
+// deliver writes a session's opening dispatches (READY or the replay
+// ending in RESUMED) to c, then makes c the connection dispatches go to.
+// The caller holds sendMu, so nothing is dispatched in between.
+func (s *Server) deliver(c *gwConn, sess *gwSession, frames [][]byte) bool {
 	for _, f := range frames {
 		if err := c.writeDispatch(sess.compress, f); err != nil {
 			return false

@@ -169,6 +169,19 @@ func registerAsk(t *testing.T, srv *discordtest.Server) {
 	}
 }
 
+// dispatchedAsk connects a raw gateway client to srv, registers /ask, has
+// srv dispatch one /ask and returns the interaction the client received.
+func dispatchedAsk(t *testing.T, srv *discordtest.Server) interaction {
+	t.Helper()
+	g := dialRaw(t, srv)
+	g.identify(false)
+	registerAsk(t, srv)
+	if _, err := srv.Interact(ctxT(t, 2*time.Second), discordtest.Command("ask", discordtest.String("question", "q"))); err != nil {
+		t.Fatal(err)
+	}
+	return decode[interaction](t, g.nextDispatch("INTERACTION_CREATE").D)
+}
+
 // interaction is the part of an INTERACTION_CREATE payload the tests look at.
 type interaction struct {
 	ID    string `json:"id"`

@@ -207,16 +207,9 @@ func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
 
 func TestCallbackRules(t *testing.T) {
 	srv := discordtest.New(t, discordtest.Options{})
-	g := dialRaw(t, srv)
-	g.identify(false)
-	registerAsk(t, srv)
 	ctx := ctxT(t, 3*time.Second)
-
-	id, err := srv.Interact(ctx, discordtest.Command("ask", discordtest.String("question", "q")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := decode[interaction](t, g.nextDispatch("INTERACTION_CREATE").D)
+	in := dispatchedAsk(t, srv)
+	id := in.ID
 	cb := "/api/v9/interactions/" + in.ID + "/" + in.Token + "/callback"
 	msg := func(data map[string]any) map[string]any { return map[string]any{"type": 4, "data": data} }
 	embeds := func(n, descLen int) []any {
@@ -313,13 +306,7 @@ func TestCallbackRules(t *testing.T) {
 
 func TestAckDeadline(t *testing.T) {
 	srv := discordtest.New(t, discordtest.Options{AckDeadline: 50 * time.Millisecond})
-	g := dialRaw(t, srv)
-	g.identify(false)
-	registerAsk(t, srv)
-	if _, err := srv.Interact(ctxT(t, 2*time.Second), discordtest.Command("ask")); err != nil {
-		t.Fatal(err)
-	}
-	in := decode[interaction](t, g.nextDispatch("INTERACTION_CREATE").D)
+	in := dispatchedAsk(t, srv)
 	time.Sleep(80 * time.Millisecond)
 	status, body := call(t, srv, "POST", "/api/v9/interactions/"+in.ID+"/"+in.Token+"/callback",
 		map[string]any{"type": 4, "data": map[string]any{"content": "late"}})
@@ -330,13 +317,7 @@ func TestAckDeadline(t *testing.T) {
 
 func TestRateLimitedCallback(t *testing.T) {
 	srv := discordtest.New(t, discordtest.Options{})
-	g := dialRaw(t, srv)
-	g.identify(false)
-	registerAsk(t, srv)
-	if _, err := srv.Interact(ctxT(t, 2*time.Second), discordtest.Command("ask")); err != nil {
-		t.Fatal(err)
-	}
-	in := decode[interaction](t, g.nextDispatch("INTERACTION_CREATE").D)
+	in := dispatchedAsk(t, srv)
 	srv.Fail429Next(1, 250*time.Millisecond)
 	req, _ := http.NewRequest("POST", srv.URL()+"/api/v9/interactions/"+in.ID+"/"+in.Token+"/callback",
 		strings.NewReader(`{"type":4,"data":{"content":"hi"}}`))
