@@ -36,7 +36,7 @@ type askResult struct {
 
 // handleAsk answers /ask: directly when the answer is ready within
 // DeferAfter, otherwise by deferring and editing the reply in.
-func (b *Bot) handleAsk(s *discordgo.Session, i *discordgo.Interaction) outcome {
+func (b *Bot) handleAsk(r replier, i *discordgo.Interaction) outcome {
 	data := i.ApplicationCommandData()
 	var question string
 	var hide bool
@@ -49,13 +49,13 @@ func (b *Bot) handleAsk(s *discordgo.Session, i *discordgo.Interaction) outcome 
 		}
 	}
 	if !b.limiter.allow(userID(i), time.Now()) {
-		return b.fail(s, i, textRateLimit)
+		return b.fail(r, i, textRateLimit)
 	}
 	select {
 	case b.sem <- struct{}{}:
 		defer func() { <-b.sem }()
 	default:
-		return b.fail(s, i, textBusy)
+		return b.fail(r, i, textBusy)
 	}
 	b.log.Debug("ask", "guild", i.GuildID, "question", question)
 
@@ -81,7 +81,7 @@ func (b *Bot) handleAsk(s *discordgo.Session, i *discordgo.Interaction) outcome 
 	}
 	if !deferred {
 		m, out := b.answerMessage(res, hide)
-		if err := b.respond(s, i, m, false); err != nil {
+		if err := b.respond(r, i, m, false); err != nil {
 			out.err = errors.Join(out.err, err)
 		}
 		return out
@@ -91,7 +91,7 @@ func (b *Bot) handleAsk(s *discordgo.Session, i *discordgo.Interaction) outcome 
 	if hide {
 		flags = discordgo.MessageFlagsEphemeral
 	}
-	if err := s.InteractionRespond(i, &discordgo.InteractionResponse{
+	if err := r.Respond(i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Flags: flags, AllowedMentions: noMentions()},
 	}); err != nil {
@@ -102,10 +102,10 @@ func (b *Bot) handleAsk(s *discordgo.Session, i *discordgo.Interaction) outcome 
 	out.deferred = true
 	if m.ephemeral && !hide {
 		// Errors are private, but the deferred reply is public: replace it.
-		if err := s.InteractionResponseDelete(i); err != nil {
+		if err := r.DeleteOriginal(i); err != nil {
 			out.err = errors.Join(out.err, fmt.Errorf("delete deferred reply: %w", err))
 		}
-		if _, err := s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+		if err := r.Followup(i, &discordgo.WebhookParams{
 			Content: m.content, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions(),
 		}); err != nil {
 			out.err = errors.Join(out.err, fmt.Errorf("error follow-up: %w", err))
@@ -116,7 +116,7 @@ func (b *Bot) handleAsk(s *discordgo.Session, i *discordgo.Interaction) outcome 
 	if comps == nil {
 		comps = []discordgo.MessageComponent{}
 	}
-	if _, err := s.InteractionResponseEdit(i, &discordgo.WebhookEdit{
+	if err := r.Edit(i, &discordgo.WebhookEdit{
 		Content: &m.content, Components: &comps, AllowedMentions: noMentions(),
 	}); err != nil {
 		out.err = errors.Join(out.err, fmt.Errorf("edit deferred reply: %w", err))
@@ -252,7 +252,7 @@ func (b *Bot) sectionHit(d *document.Document, section, quoteChars int) (answer.
 
 // handleButton answers a click on one of the bot's buttons; all state is in
 // the custom_id, so buttons keep working across restarts.
-func (b *Bot) handleButton(s *discordgo.Session, i *discordgo.Interaction, id string) outcome {
+func (b *Bot) handleButton(r replier, i *discordgo.Interaction, id string) outcome {
 	kind, payload, _ := strings.Cut(id, ":")
 	switch kind {
 	case "w":
@@ -260,15 +260,15 @@ func (b *Bot) handleButton(s *discordgo.Session, i *discordgo.Interaction, id st
 		n, err := strconv.Atoi(sec)
 		d, ok := b.document(doc, i.GuildID)
 		if err != nil || !ok {
-			return b.fail(s, i, "That document is no longer in the corpus.")
+			return b.fail(r, i, "That document is no longer in the corpus.")
 		}
 		h, ok := b.sectionHit(d, n, maxContent)
 		if !ok {
-			return b.fail(s, i, "That answer is no longer in the corpus.")
+			return b.fail(r, i, "That answer is no longer in the corpus.")
 		}
 		h.Quote = fullText(d, n) // renderHits cuts it at sentences to fit
 		m := message{content: renderHits([]answer.Hit{h}, "", maxContent), ephemeral: true}
-		return outcome{hits: 1, err: b.respond(s, i, m, false)}
+		return outcome{hits: 1, err: b.respond(r, i, m, false)}
 	case "m":
 		var hits []answer.Hit
 		for _, r := range decodeMore(payload) {
@@ -281,20 +281,20 @@ func (b *Bot) handleButton(s *discordgo.Session, i *discordgo.Interaction, id st
 			}
 		}
 		if len(hits) == 0 {
-			return b.fail(s, i, "Those results are no longer in the corpus.")
+			return b.fail(r, i, "Those results are no longer in the corpus.")
 		}
 		m := message{content: renderHits(hits, "", maxContent), ephemeral: true}
-		return outcome{hits: len(hits), err: b.respond(s, i, m, false)}
+		return outcome{hits: len(hits), err: b.respond(r, i, m, false)}
 	case "q":
 		doc, p, _ := strings.Cut(payload, ":")
 		page, _ := strconv.Atoi(p)
 		d, ok := b.document(doc, i.GuildID)
 		if !ok {
-			return b.fail(s, i, "That document is no longer in the corpus.")
+			return b.fail(r, i, "That document is no longer in the corpus.")
 		}
-		return outcome{err: b.respond(s, i, questionsPage(d, page), true)}
+		return outcome{err: b.respond(r, i, questionsPage(d, page), true)}
 	}
-	return b.fail(s, i, "That button is not mine any more.")
+	return b.fail(r, i, "That button is not mine any more.")
 }
 
 // fullText is a section's whole answer (or the introduction).

@@ -229,13 +229,19 @@ func commands() []*discordgo.ApplicationCommand {
 	}
 }
 
-// onInteraction handles every interaction; discordgo calls it on its own goroutine.
+// onInteraction handles an interaction from the gateway; discordgo calls it
+// on its own goroutine.
 func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
 	if !b.begin() {
 		return // shutting down: Discord will tell the user the interaction failed
 	}
 	defer b.wg.Done()
-	i := ic.Interaction
+	b.handle(sessionReplier{s}, ic.Interaction)
+}
+
+// handle answers one interaction through r, whichever way it arrived. The
+// caller has registered it with begin.
+func (b *Bot) handle(r replier, i *discordgo.Interaction) {
 	start := time.Now()
 	attrs := []any{"guild", i.GuildID}
 	defer func() {
@@ -250,23 +256,23 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 		attrs = append(attrs, "kind", "command", "command", name)
 		switch name {
 		case "ask":
-			res = b.handleAsk(s, i)
+			res = b.handleAsk(r, i)
 		case "sources":
-			res = b.handleSources(s, i)
+			res = b.handleSources(r, i)
 		case "questions":
-			res = b.handleQuestions(s, i)
+			res = b.handleQuestions(r, i)
 		default:
-			res = b.fail(s, i, "I do not know that command.")
+			res = b.fail(r, i, "I do not know that command.")
 		}
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		name := i.ApplicationCommandData().Name
 		attrs = append(attrs, "kind", "autocomplete", "command", name)
-		res = b.handleAutocomplete(s, i)
+		res = b.handleAutocomplete(r, i)
 	case discordgo.InteractionMessageComponent:
 		id := i.MessageComponentData().CustomID
 		kind, _, _ := strings.Cut(id, ":")
 		attrs = append(attrs, "kind", "button", "command", kind)
-		res = b.handleButton(s, i, id)
+		res = b.handleButton(r, i, id)
 	default:
 		return
 	}
@@ -316,20 +322,20 @@ func (m message) data() *discordgo.InteractionResponseData {
 
 // respond answers an interaction with a new message (or, with update, by
 // changing the message its component is on).
-func (b *Bot) respond(s *discordgo.Session, i *discordgo.Interaction, m message, update bool) error {
+func (b *Bot) respond(r replier, i *discordgo.Interaction, m message, update bool) error {
 	typ := discordgo.InteractionResponseChannelMessageWithSource
 	if update {
 		typ = discordgo.InteractionResponseUpdateMessage
 	}
-	if err := s.InteractionRespond(i, &discordgo.InteractionResponse{Type: typ, Data: m.data()}); err != nil {
+	if err := r.Respond(i, &discordgo.InteractionResponse{Type: typ, Data: m.data()}); err != nil {
 		return fmt.Errorf("respond: %w", err)
 	}
 	return nil
 }
 
 // fail answers with a private error message for the user.
-func (b *Bot) fail(s *discordgo.Session, i *discordgo.Interaction, text string) outcome {
-	return outcome{err: b.respond(s, i, message{content: text, ephemeral: true}, false)}
+func (b *Bot) fail(r replier, i *discordgo.Interaction, text string) outcome {
+	return outcome{err: b.respond(r, i, message{content: text, ephemeral: true}, false)}
 }
 
 // userID is who made the interaction.

@@ -17,10 +17,10 @@ import (
 const questionsPerPage = 10
 
 // handleSources lists the documents answered in the interaction's guild.
-func (b *Bot) handleSources(s *discordgo.Session, i *discordgo.Interaction) outcome {
+func (b *Bot) handleSources(r replier, i *discordgo.Interaction) outcome {
 	docs := b.documents(i.GuildID)
 	if len(docs) == 0 {
-		return outcome{err: b.respond(s, i, message{content: "The corpus is empty."}, false)}
+		return outcome{err: b.respond(r, i, message{content: "The corpus is empty."}, false)}
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "**%d document(s)** — `/questions` lists a document's questions.", len(docs))
@@ -37,11 +37,11 @@ func (b *Bot) handleSources(s *discordgo.Session, i *discordgo.Interaction) outc
 		}
 		sb.WriteString(line)
 	}
-	return outcome{hits: len(docs), err: b.respond(s, i, message{content: sb.String()}, false)}
+	return outcome{hits: len(docs), err: b.respond(r, i, message{content: sb.String()}, false)}
 }
 
 // handleQuestions lists the first page of a document's questions.
-func (b *Bot) handleQuestions(s *discordgo.Session, i *discordgo.Interaction) outcome {
+func (b *Bot) handleQuestions(r replier, i *discordgo.Interaction) outcome {
 	var name string
 	for _, o := range i.ApplicationCommandData().Options {
 		if o.Name == "document" {
@@ -50,9 +50,9 @@ func (b *Bot) handleQuestions(s *discordgo.Session, i *discordgo.Interaction) ou
 	}
 	d := b.findDocument(name, i.GuildID)
 	if d == nil {
-		return b.fail(s, i, "There is no such document. `/sources` lists them.")
+		return b.fail(r, i, "There is no such document. `/sources` lists them.")
 	}
-	return outcome{err: b.respond(s, i, questionsPage(d, 0), false)}
+	return outcome{err: b.respond(r, i, questionsPage(d, 0), false)}
 }
 
 // findDocument finds a document by id or title.
@@ -97,7 +97,7 @@ func questionsPage(d *document.Document, page int) message {
 }
 
 // handleAutocomplete suggests values for the option being typed.
-func (b *Bot) handleAutocomplete(s *discordgo.Session, i *discordgo.Interaction) outcome {
+func (b *Bot) handleAutocomplete(r replier, i *discordgo.Interaction) outcome {
 	data := i.ApplicationCommandData()
 	var focused *discordgo.ApplicationCommandInteractionDataOption
 	for _, o := range data.Options {
@@ -120,7 +120,7 @@ func (b *Bot) handleAutocomplete(s *discordgo.Session, i *discordgo.Interaction)
 	if choices == nil {
 		choices = []*discordgo.ApplicationCommandOptionChoice{}
 	}
-	err := s.InteractionRespond(i, &discordgo.InteractionResponse{
+	err := r.Respond(i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: choices},
 	})

@@ -4,9 +4,12 @@
 package config
 
 import (
+	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -20,12 +23,36 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string // LOG_FORMAT: "text" or "json"
 	BaseURL   string // DISCORD_BASE_URL without a trailing slash, default "https://discord.com"
+
+	// Mode is DISCORD_MODE: "gateway" (default: a gateway connection
+	// receives interactions) or "http" (Discord POSTs them to /interactions).
+	Mode string
+	// PublicKey is DISCORD_PUBLIC_KEY decoded: the application's Ed25519
+	// key that signs HTTP interactions. Required in http mode.
+	PublicKey ed25519.PublicKey
+	// ModeratorRoles are MODERATOR_ROLE_IDS: roles whose members may curate
+	// the corpus besides those with Manage Server or Administrator.
+	ModeratorRoles []string
+	// ListenAddr is LISTEN_ADDR, where the HTTP server listens (default
+	// ":8080"); "off" turns the server off (gateway mode only).
+	ListenAddr string
+	// PublicBaseURL is PUBLIC_BASE_URL without a trailing slash: how the
+	// world reaches the HTTP server, used in links to document pages. "" when unset.
+	PublicBaseURL string
 }
+
+// Modes of receiving interactions.
+const (
+	ModeGateway = "gateway"
+	ModeHTTP    = "http"
+)
 
 // Defaults for the optional variables.
 const (
 	DefaultDataDir = "./data"
 	DefaultBaseURL = "https://discord.com"
+	DefaultListen  = ":8080"
+	ListenOff      = "off"
 )
 
 // ErrInvalid marks a missing or malformed variable; the message names it.
@@ -101,6 +128,57 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, invalid("DISCORD_BASE_URL", "must be an absolute http or https URL such as %s", DefaultBaseURL)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+
+	switch m := strings.ToLower(get("DISCORD_MODE")); m {
+	case "", ModeGateway:
+		c.Mode = ModeGateway
+	case ModeHTTP:
+		c.Mode = ModeHTTP
+	default:
+		return Config{}, invalid("DISCORD_MODE", "must be gateway or http, got %q", clip(m))
+	}
+	if pk := get("DISCORD_PUBLIC_KEY"); pk != "" {
+		b, err := hex.DecodeString(pk)
+		if err != nil || len(b) != ed25519.PublicKeySize {
+			return Config{}, invalid("DISCORD_PUBLIC_KEY", "must be the 64 hexadecimal digits of the application's public key")
+		}
+		c.PublicKey = ed25519.PublicKey(b)
+	} else if c.Mode == ModeHTTP {
+		return Config{}, invalid("DISCORD_PUBLIC_KEY", "is not set (the public key from the developer portal, needed with DISCORD_MODE=http)")
+	}
+
+	for _, r := range strings.Split(get("MODERATOR_ROLE_IDS"), ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		if !snowflake(r) {
+			return Config{}, invalid("MODERATOR_ROLE_IDS", "must be role ids (digits) separated by commas, got %q", clip(r))
+		}
+		c.ModeratorRoles = append(c.ModeratorRoles, r)
+	}
+
+	c.ListenAddr = get("LISTEN_ADDR")
+	switch {
+	case c.ListenAddr == "":
+		c.ListenAddr = DefaultListen
+	case strings.EqualFold(c.ListenAddr, ListenOff):
+		if c.Mode == ModeHTTP {
+			return Config{}, invalid("LISTEN_ADDR", "cannot be off with DISCORD_MODE=http: interactions arrive over HTTP")
+		}
+		c.ListenAddr = ListenOff
+	default:
+		if _, port, err := net.SplitHostPort(c.ListenAddr); err != nil || port == "" {
+			return Config{}, invalid("LISTEN_ADDR", "must be host:port or :port (such as %s), or off, got %q", DefaultListen, clip(c.ListenAddr))
+		}
+	}
+
+	if pb := get("PUBLIC_BASE_URL"); pb != "" {
+		u, err := url.Parse(pb)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return Config{}, invalid("PUBLIC_BASE_URL", "must be an absolute http or https URL with no query, such as https://verbatim.example.org")
+		}
+		c.PublicBaseURL = strings.TrimRight(pb, "/")
+	}
 	return c, nil
 }
 
@@ -128,8 +206,9 @@ func clip(s string) string {
 
 // String prints the configuration with the token redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("{Token:%s AppID:%s GuildID:%s DataDir:%s LogLevel:%s LogFormat:%s BaseURL:%s}",
-		redacted(c.Token), c.AppID, c.GuildID, c.DataDir, c.LogLevel, c.LogFormat, c.BaseURL)
+	return fmt.Sprintf("{Token:%s AppID:%s GuildID:%s DataDir:%s LogLevel:%s LogFormat:%s BaseURL:%s Mode:%s ModeratorRoles:%v ListenAddr:%s PublicBaseURL:%s}",
+		redacted(c.Token), c.AppID, c.GuildID, c.DataDir, c.LogLevel, c.LogFormat, c.BaseURL,
+		c.Mode, c.ModeratorRoles, c.ListenAddr, c.PublicBaseURL)
 }
 
 // GoString is String, so that %#v does not print the token either.
@@ -145,6 +224,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.String("base_url", c.BaseURL),
+		slog.String("mode", c.Mode),
+		slog.Any("moderator_roles", c.ModeratorRoles),
+		slog.String("listen_addr", c.ListenAddr),
+		slog.String("public_base_url", c.PublicBaseURL),
 	)
 }
 

@@ -11,6 +11,8 @@ import (
 	"github.com/verbatimbot/verbatim/internal/config"
 )
 
+const pubHex = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
+
 const secret = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GsEcRe.t0k3n-value_xyz"
 
 func env(m map[string]string) func(string) string {
@@ -54,6 +56,33 @@ func TestLoad(t *testing.T) {
 				t.Errorf("%+v", c)
 			}
 		}},
+		{"new defaults", base(), "", func(t *testing.T, c config.Config) {
+			if c.Mode != config.ModeGateway || c.PublicKey != nil || c.ModeratorRoles != nil ||
+				c.ListenAddr != ":8080" || c.PublicBaseURL != "" {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"http mode", with("DISCORD_MODE", "HTTP", "DISCORD_PUBLIC_KEY", pubHex, "MODERATOR_ROLE_IDS", " 11, 22 ,",
+			"LISTEN_ADDR", "127.0.0.1:9000", "PUBLIC_BASE_URL", "https://verbatim.example.org/"), "", func(t *testing.T, c config.Config) {
+			if c.Mode != config.ModeHTTP || len(c.PublicKey) != 32 || strings.Join(c.ModeratorRoles, "|") != "11|22" ||
+				c.ListenAddr != "127.0.0.1:9000" || c.PublicBaseURL != "https://verbatim.example.org" {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"listen off", with("LISTEN_ADDR", "OFF"), "", func(t *testing.T, c config.Config) {
+			if c.ListenAddr != config.ListenOff {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"bad mode", with("DISCORD_MODE", "webhook"), "DISCORD_MODE", nil},
+		{"http mode without key", with("DISCORD_MODE", "http"), "DISCORD_PUBLIC_KEY", nil},
+		{"short public key", with("DISCORD_PUBLIC_KEY", pubHex[:62]), "DISCORD_PUBLIC_KEY", nil},
+		{"non-hex public key", with("DISCORD_PUBLIC_KEY", strings.Repeat("zz", 32)), "DISCORD_PUBLIC_KEY", nil},
+		{"bad role id", with("MODERATOR_ROLE_IDS", "11,mods"), "MODERATOR_ROLE_IDS", nil},
+		{"bad listen addr", with("LISTEN_ADDR", "8080"), "LISTEN_ADDR", nil},
+		{"http mode listen off", with("DISCORD_MODE", "http", "DISCORD_PUBLIC_KEY", pubHex, "LISTEN_ADDR", "off"), "LISTEN_ADDR", nil},
+		{"relative public base", with("PUBLIC_BASE_URL", "verbatim.example.org"), "PUBLIC_BASE_URL", nil},
+		{"public base with query", with("PUBLIC_BASE_URL", "https://x.example/?a=1"), "PUBLIC_BASE_URL", nil},
 		{"missing token", with("DISCORD_TOKEN", ""), "DISCORD_TOKEN", nil},
 		{"only prefix", with("DISCORD_TOKEN", "Bot "), "DISCORD_TOKEN", nil},
 		{"malformed token", with("DISCORD_TOKEN", secret+" extra"), "DISCORD_TOKEN", nil},
