@@ -95,6 +95,8 @@ type Hit struct {
 	Link     string       `json:"link"`    // to the question in the source, "" when there is none
 	Score    float64      `json:"score"`
 	Coverage float64      `json:"coverage"` // share of the question's weight the section holds
+
+	terms []int // the question's terms the section holds, indexes into Ranking.Terms
 }
 
 // Suggestion is a question the corpus does answer.
@@ -180,7 +182,7 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 		return Ranking{}, fmt.Errorf("search %q: %w", q, err)
 	}
 	rk := Ranking{Question: q, Terms: res.Terms}
-	total := questionWeight(res.Terms)
+	totals := map[string]float64{} // the question's weight per language
 	for _, m := range res.Matches {
 		d, ok := a.corpus.Document(m.Ref.Document)
 		if !ok || (d.Server != "" && d.Server != server) {
@@ -189,7 +191,13 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 		if _, ok := d.Section(m.Ref.Section); !ok && m.Ref.Section != 0 {
 			continue
 		}
-		rk.Candidates = append(rk.Candidates, Hit{Ref: m.Ref, Score: m.Score, Coverage: coverage(res.Terms, m.Terms, total)})
+		total, ok := totals[m.Lang]
+		if !ok {
+			total = questionWeight(res.Terms, m.Lang)
+			totals[m.Lang] = total
+		}
+		rk.Candidates = append(rk.Candidates, Hit{Ref: m.Ref, Score: m.Score,
+			Coverage: coverage(res.Terms, m.Terms, total), terms: m.Terms})
 	}
 	rk.Answered = len(rk.Candidates) > 0 && rk.Candidates[0].Coverage >= a.opt.MinCoverage
 	return rk, nil
@@ -227,12 +235,19 @@ func (a *Answerer) Ask(ctx context.Context, question, server string, top int) (A
 	return ans, nil
 }
 
-// questionWeight is the weight of the whole question: per word typed, its
-// own weight, or for a word the corpus lacks, that of its best correction.
-func questionWeight(terms []Term) float64 {
+// questionWeight is the weight of the whole question as analysed in lang:
+// per word typed, its own weight, or for a word the corpus lacks, that of
+// its best correction. A section is measured against the question in its
+// own language, so a Spanish question is not held against Spanish sections
+// because its words are unknown in English ones, and an English question
+// gets no credit from Spanish sections for the few words both share.
+func questionWeight(terms []Term, lang string) float64 {
 	best := map[int]float64{}
 	known := map[int]bool{}
 	for _, t := range terms {
+		if t.Lang != lang {
+			continue
+		}
 		if !t.Corrected && t.DocFreq == 0 {
 			if !known[t.Group] {
 				best[t.Group] = max(best[t.Group], t.Weight)
@@ -254,14 +269,16 @@ func questionWeight(terms []Term) float64 {
 }
 
 // coverage is the share of the question's weight that a section holds:
-// per word, its weight if the section has it, or its correction's.
-func coverage(terms []Term, has []string, total float64) float64 {
+// per word, its weight if the section has it, or its correction's. has
+// indexes terms.
+func coverage(terms []Term, has []int, total float64) float64 {
 	if total == 0 {
 		return 0
 	}
 	got := map[int]float64{}
-	for _, t := range terms {
-		if slices.Contains(has, t.Text) {
+	for _, i := range has {
+		if i >= 0 && i < len(terms) {
+			t := terms[i]
 			got[t.Group] = max(got[t.Group], t.Weight)
 		}
 	}
@@ -291,7 +308,7 @@ func (a *Answerer) analysed(d *document.Document, section int) *analysed {
 		}
 		text = s.Answer()
 	}
-	an = &analysed{text: text, tokens: a.idx.Analyze(text)}
+	an = &analysed{text: text, tokens: a.idx.Analyze(d.Meta.Language, text)}
 	a.mu.Lock()
 	if len(a.cache) >= cacheLimit {
 		clear(a.cache)
@@ -305,9 +322,12 @@ func (a *Answerer) analysed(d *document.Document, section int) *analysed {
 func (a *Answerer) hit(h Hit, terms []Term) Hit {
 	d, _ := a.corpus.Document(h.Ref.Document)
 	an := a.analysed(d, h.Ref.Section)
-	weights := make(map[string]float64, len(terms))
-	for _, t := range terms {
-		weights[t.Text] = t.Weight
+	// Only the terms the section holds: those of its language.
+	weights := make(map[string]float64, len(h.terms))
+	for _, i := range h.terms {
+		if i >= 0 && i < len(terms) {
+			weights[terms[i].Text] = max(weights[terms[i].Text], terms[i].Weight)
+		}
 	}
 	var marks []quote.Mark
 	for _, t := range an.tokens {

@@ -19,11 +19,14 @@ type Query struct {
 }
 
 // Term is one analysed term of a query, with the weight (inverse document
-// frequency) the index gives it. Corrected terms were not in the question
-// but are close spellings, found in the corpus, of a word of it that the
-// corpus lacks; a word and its corrections share a Group.
+// frequency) the index gives it. A question's language is not known, so
+// the index may analyse each word in several languages: the forms of one
+// word are alternatives and share a Group. Corrected terms were not in the
+// question but are close spellings, found in the corpus, of a word of it
+// that the corpus lacks; a word and its corrections share a Group too.
 type Term struct {
 	Text      string
+	Lang      string // the language whose analysis gave the term, as in document.Metadata
 	Weight    float64
 	DocFreq   int // sections that hold the term
 	Corrected bool
@@ -34,7 +37,8 @@ type Term struct {
 type Match struct {
 	Ref   document.Ref
 	Score float64
-	Terms []string // the query terms the section holds, in its question or answer
+	Lang  string // the language the section is analysed in, as the Lang of Term
+	Terms []int  // the query terms the section holds, in its question or answer: indexes into Result.Terms
 }
 
 // Result is what an index returns for a query.
@@ -55,6 +59,7 @@ type Index interface {
 	// Search returns the sections that best match q, best first.
 	Search(ctx context.Context, q Query) (Result, error)
 	// Analyze splits text into terms exactly as the index analyses
-	// documents and queries, so quotes can be chosen by the same terms.
-	Analyze(text string) []Token
+	// documents in language lang (a document.Metadata.Language), so
+	// quotes can be chosen by the same terms.
+	Analyze(lang, text string) []Token
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,7 +27,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -42,13 +42,14 @@ import (
 
 // MappingVersion changes whenever the mapping or the analysis changes; an
 // index built by another version is rebuilt.
-const MappingVersion = "6"
+const MappingVersion = "7"
 
-// Field names.
+// Field names. Each language has its own stemmed fields (see languages);
+// these are English's.
 const (
 	fieldBody     = "body"     // title, question and answer, stemmed
 	fieldQuestion = "question" // the question alone, stemmed
-	fieldPlain    = "plain"    // the body's words unstemmed, for spelling corrections
+	fieldPlain    = "plain"    // the body's words unstemmed, in every language, for spelling corrections
 	fieldServer   = "server"   // owning server, or globalServer
 )
 
@@ -83,7 +84,7 @@ var DefaultTuning = Tuning{QuestionBoost: 1.5, CorrectedBoost: 0.8, MaxCorrectio
 type Index struct {
 	idx    bleve.Index
 	tuning Tuning
-	stem   analysis.Analyzer
+	stem   map[*language]analysis.Analyzer
 	plain  analysis.Analyzer
 	log    *slog.Logger
 
@@ -97,12 +98,14 @@ type stats struct {
 	Sections int            `json:"sections"`
 	Tokens   map[string]int `json:"tokens"`
 	Servers  map[string]int `json:"servers"` // sections per owning server
+	Langs    map[string]int `json:"langs"`   // sections per language analysed
 }
 
 // docRecord is kept per document so it can be removed and compared.
 type docRecord struct {
 	Hash     string         `json:"hash"`
 	Server   string         `json:"server"`
+	Lang     string         `json:"lang"` // language analysed
 	Sections int            `json:"sections"`
 	Tokens   map[string]int `json:"tokens"`
 }
@@ -172,12 +175,17 @@ func isLockTimeout(err error) bool {
 func wrap(idx bleve.Index, tuning Tuning, log *slog.Logger) (*Index, error) {
 	m := idx.Mapping()
 	x := &Index{idx: idx, tuning: tuning, log: log,
-		stem: m.AnalyzerNamed(analyzerStem), plain: m.AnalyzerNamed(analyzerPlain)}
-	if x.stem == nil || x.plain == nil {
+		stem: map[*language]analysis.Analyzer{}, plain: m.AnalyzerNamed(analyzerPlain)}
+	missing := x.plain == nil
+	for _, l := range languages {
+		x.stem[l] = m.AnalyzerNamed(l.analyzer)
+		missing = missing || x.stem[l] == nil
+	}
+	if missing {
 		_ = idx.Close()
 		return nil, errors.New("index mapping lacks verbatim analyzers")
 	}
-	x.stats = stats{Tokens: map[string]int{}, Servers: map[string]int{}}
+	x.stats = stats{Tokens: map[string]int{}, Servers: map[string]int{}, Langs: map[string]int{}}
 	if raw, err := idx.GetInternal([]byte(statsKey)); err == nil && raw != nil {
 		if err := json.Unmarshal(raw, &x.stats); err != nil {
 			_ = idx.Close()
@@ -189,6 +197,9 @@ func wrap(idx bleve.Index, tuning Tuning, log *slog.Logger) (*Index, error) {
 		if x.stats.Servers == nil {
 			x.stats.Servers = map[string]int{}
 		}
+		if x.stats.Langs == nil {
+			x.stats.Langs = map[string]int{}
+		}
 	}
 	return x, nil
 }
@@ -196,14 +207,14 @@ func wrap(idx bleve.Index, tuning Tuning, log *slog.Logger) (*Index, error) {
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	m := bleve.NewIndexMapping()
 	m.ScoringModel = index.BM25Scoring
-	if err := m.AddCustomAnalyzer(analyzerStem, map[string]interface{}{
-		"type":      custom.Name,
-		"tokenizer": unicodetok.Name,
-		"token_filters": []string{
-			en.PossessiveName, lowercase.Name, foldName, en.StopName, en.SnowballStemmerName,
-		},
-	}); err != nil {
-		return nil, err
+	for _, l := range languages {
+		if err := m.AddCustomAnalyzer(l.analyzer, map[string]interface{}{
+			"type":          custom.Name,
+			"tokenizer":     unicodetok.Name,
+			"token_filters": l.filters,
+		}); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.AddCustomAnalyzer(analyzerPlain, map[string]interface{}{
 		"type":          custom.Name,
@@ -227,12 +238,13 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	kw.IncludeInAll = false
 	kw.DocValues = false
 
-	plain := text(analyzerPlain)
-	plain.Name = fieldPlain // the body's text, analysed a second way
-
 	dm := bleve.NewDocumentStaticMapping()
-	dm.AddFieldMappingsAt(fieldBody, text(analyzerStem), plain)
-	dm.AddFieldMappingsAt(fieldQuestion, text(analyzerStem))
+	for _, l := range languages {
+		plain := text(analyzerPlain)
+		plain.Name = fieldPlain // the body's text, analysed a second way
+		dm.AddFieldMappingsAt(l.body, text(l.analyzer), plain)
+		dm.AddFieldMappingsAt(l.question, text(l.analyzer))
+	}
 	dm.AddFieldMappingsAt(fieldServer, kw)
 	m.DefaultMapping = dm
 	m.DefaultAnalyzer = analyzerStem
@@ -252,11 +264,12 @@ func (x *Index) Count() int {
 	return x.stats.Sections
 }
 
-type sectionDoc struct {
-	Body     string `json:"body"` // indexed as fieldBody and fieldPlain
-	Question string `json:"question"`
-	Server   string `json:"server"`
-}
+// sectionDoc is one section as indexed: its body and question under the
+// field names of its language, and its server.
+type sectionDoc map[string]string
+
+// sectionText is one section's text before indexing.
+type sectionText struct{ body, question string }
 
 // Hash is a fingerprint of everything about a document that the index
 // holds; Sync reindexes a document whose hash has changed.
@@ -267,35 +280,30 @@ func Hash(d *document.Document) string {
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-func sectionDocs(d *document.Document) map[string]sectionDoc {
-	server := d.Server
-	if server == "" {
-		server = globalServer
-	}
-	out := make(map[string]sectionDoc, len(d.Sections)+1)
+func sectionTexts(d *document.Document) map[string]sectionText {
+	out := make(map[string]sectionText, len(d.Sections)+1)
 	if intro := strings.Join(d.Intro, "\n\n"); strings.TrimSpace(intro) != "" {
 		body := d.Meta.Title + "\n\n" + intro
-		out[document.Ref{Document: d.ID, Section: 0}.String()] = sectionDoc{Body: body, Server: server}
+		out[document.Ref{Document: d.ID, Section: 0}.String()] = sectionText{body: body}
 	}
 	for i, s := range d.Sections {
 		body := d.Meta.Title + "\n\n" + s.Question + "\n\n" + s.Answer()
-		out[document.Ref{Document: d.ID, Section: i + 1}.String()] = sectionDoc{
-			Body: body, Question: s.Question, Server: server}
+		out[document.Ref{Document: d.ID, Section: i + 1}.String()] = sectionText{body: body, question: s.Question}
 	}
 	return out
 }
 
-// tokenCounts returns how many tokens text yields in the plain and the
+// tokenCounts returns how many tokens text yields in the plain and in l's
 // stemmed fields, from one pass of the plain analyser: stemming keeps every
 // token, so the stemmed count is the plain one less the stop words.
-func (x *Index) tokenCounts(text string) (plain, stemmed int) {
+func (x *Index) tokenCounts(l *language, text string) (plain, stemmed int) {
 	if text == "" {
 		return 0, 0
 	}
 	toks := x.plain.Analyze([]byte(text))
 	stemmed = len(toks)
 	for _, t := range toks {
-		if stopWords[string(t.Term)] {
+		if l.stop[string(t.Term)] {
 			stemmed--
 		}
 	}
@@ -325,22 +333,29 @@ func (x *Index) put(docs []*document.Document, hashes []string) error {
 		} else if ok {
 			x.forget(b, d.ID, old)
 		}
-		rec := docRecord{Hash: hashes[i], Server: d.Server, Tokens: map[string]int{}}
-		for id, sd := range sectionDocs(d) {
+		l := languageOf(d.Meta.Language)
+		server := d.Server
+		if server == "" {
+			server = globalServer
+		}
+		rec := docRecord{Hash: hashes[i], Server: d.Server, Lang: l.code, Tokens: map[string]int{}}
+		for id, st := range sectionTexts(d) {
+			sd := sectionDoc{l.body: st.body, l.question: st.question, fieldServer: server}
 			if err := b.Index(id, sd); err != nil {
 				return fmt.Errorf("index %s: %w", id, err)
 			}
 			rec.Sections++
-			plain, body := x.tokenCounts(sd.Body)
-			_, question := x.tokenCounts(sd.Question)
-			rec.Tokens[fieldBody] += body
+			plain, body := x.tokenCounts(l, st.body)
+			_, question := x.tokenCounts(l, st.question)
+			rec.Tokens[l.body] += body
 			rec.Tokens[fieldPlain] += plain
-			rec.Tokens[fieldQuestion] += question
+			rec.Tokens[l.question] += question
 		}
 		raw, _ := json.Marshal(rec)
 		b.SetInternal([]byte(docKeyPrefix+d.ID), raw)
 		x.stats.Sections += rec.Sections
 		x.stats.Servers[rec.Server] += rec.Sections
+		x.stats.Langs[rec.Lang] += rec.Sections
 		for f, n := range rec.Tokens {
 			x.stats.Tokens[f] += n
 		}
@@ -374,6 +389,9 @@ func (x *Index) forget(b *bleve.Batch, id string, rec docRecord) {
 	x.stats.Sections -= rec.Sections
 	if x.stats.Servers[rec.Server] -= rec.Sections; x.stats.Servers[rec.Server] <= 0 {
 		delete(x.stats.Servers, rec.Server)
+	}
+	if x.stats.Langs[rec.Lang] -= rec.Sections; x.stats.Langs[rec.Lang] <= 0 {
+		delete(x.stats.Langs, rec.Lang)
 	}
 	for f, n := range rec.Tokens {
 		x.stats.Tokens[f] -= n
@@ -490,9 +508,10 @@ func (x *Index) visitRecords(fn func(id string)) error {
 	}
 }
 
-// Analyze implements answer.Index.
-func (x *Index) Analyze(text string) []answer.Token {
-	ts := x.stem.Analyze([]byte(text))
+// Analyze implements answer.Index: text is analysed as the index analyses
+// documents in lang ("" is English).
+func (x *Index) Analyze(lang, text string) []answer.Token {
+	ts := x.stem[languageOf(lang)].Analyze([]byte(text))
 	out := make([]answer.Token, len(ts))
 	for i, t := range ts {
 		out[i] = answer.Token{Term: string(t.Term), Start: t.Start, End: t.End}
@@ -503,30 +522,64 @@ func (x *Index) Analyze(text string) []answer.Token {
 // maxQueryTerms bounds the work one question can cause.
 const maxQueryTerms = 64
 
-// Search implements answer.Index.
+// corpusStats is what a search needs to know of the corpus: the BM25
+// statistics handed to bleve, and the sections per language.
+type corpusStats struct {
+	bm25   search.BM25Stats
+	langs  []*language    // languages some section is in; a question is analysed in each
+	counts map[string]int // sections per language code
+	others []string       // servers whose sections must not be found
+}
+
+// snapshot takes the statistics a search of servers needs.
+func (x *Index) snapshot(servers []string) corpusStats {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	cs := corpusStats{
+		bm25:   search.BM25Stats{DocCount: float64(x.stats.Sections), FieldCardinality: map[string]int{}},
+		counts: map[string]int{},
+	}
+	for _, l := range languages {
+		if n := x.stats.Langs[l.code]; n > 0 {
+			cs.langs = append(cs.langs, l)
+			cs.counts[l.code] = n
+		}
+	}
+	for f, n := range x.stats.Tokens {
+		cs.bm25.FieldCardinality[f] = n
+	}
+	// bleve takes a field's average length as its tokens over all sections;
+	// a language's fields are averaged over that language's sections.
+	for _, l := range cs.langs {
+		if k := cs.counts[l.code]; k != x.stats.Sections {
+			for _, f := range []string{l.body, l.question} {
+				cs.bm25.FieldCardinality[f] = int(math.Round(float64(x.stats.Tokens[f]) * float64(x.stats.Sections) / float64(k)))
+			}
+		}
+	}
+	cs.bm25.FieldCardinality[fieldServer] = x.stats.Sections // one token each
+	allowed := map[string]bool{"": true}
+	for _, s := range servers {
+		allowed[s] = true
+	}
+	for s := range x.stats.Servers {
+		if !allowed[s] {
+			cs.others = append(cs.others, s)
+		}
+	}
+	return cs
+}
+
+// Search implements answer.Index. The question is analysed in every
+// language the corpus holds; each language's terms are looked for in that
+// language's fields.
 func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 10
 	}
-	x.mu.RLock()
-	st := search.BM25Stats{DocCount: float64(x.stats.Sections), FieldCardinality: map[string]int{}}
-	for f, n := range x.stats.Tokens {
-		st.FieldCardinality[f] = n
-	}
-	st.FieldCardinality[fieldServer] = x.stats.Sections // one token each
-	allowed := map[string]bool{"": true}
-	for _, s := range q.Servers {
-		allowed[s] = true
-	}
-	var others []string
-	for s := range x.stats.Servers {
-		if !allowed[s] {
-			others = append(others, s)
-		}
-	}
-	x.mu.RUnlock()
-	if st.DocCount == 0 {
+	cs := x.snapshot(q.Servers)
+	if cs.bm25.DocCount == 0 {
 		return answer.Result{}, nil
 	}
 
@@ -540,7 +593,8 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 	}
 	defer r.Close()
 
-	terms, err := x.queryTerms(ctx, r, q.Text, st.DocCount)
+	langs := x.questionLanguages(q.Text, cs.langs)
+	terms, err := x.queryTerms(ctx, r, q.Text, langs, cs)
 	if err != nil {
 		return answer.Result{}, err
 	}
@@ -549,26 +603,33 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		return res, nil
 	}
 
+	fit := languageFit(terms, langs)
 	var body, boost []query.Query
 	for _, t := range terms {
-		w := 1.0
+		l := languageOf(t.Lang)
+		w := fit[l.code]
 		if t.Corrected {
-			w = x.tuning.CorrectedBoost
+			w *= x.tuning.CorrectedBoost
 		}
-		body = append(body, termQuery(fieldBody, t.Text, w))
+		bw, err := x.idfShare(ctx, r, cs, l, l.body, t.Text, uint64(t.DocFreq))
+		if err != nil {
+			return answer.Result{}, err
+		}
+		body = append(body, termQuery(l.body, t.Text, w*bw))
 		if x.tuning.QuestionBoost > 0 {
-			boost = append(boost, termQuery(fieldQuestion, t.Text, w*x.tuning.QuestionBoost))
+			qw, err := x.idfShare(ctx, r, cs, l, l.question, t.Text, 0)
+			if err != nil {
+				return answer.Result{}, err
+			}
+			boost = append(boost, termQuery(l.question, t.Text, w*x.tuning.QuestionBoost*qw))
 		}
-	}
-	if len(body) == 0 {
-		return res, nil
 	}
 	bq := query.NewBooleanQuery([]query.Query{query.NewDisjunctionQuery(body)}, nil, nil)
-	if len(others) > 0 {
+	if len(cs.others) > 0 {
 		// Sections of other servers are left out; the global ones and the
 		// asking server's stay.
 		var not []query.Query
-		for _, s := range others {
+		for _, s := range cs.others {
 			not = append(not, termQuery(fieldServer, s, 1))
 		}
 		bq.AddMustNot(not...)
@@ -578,7 +639,7 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 	}
 	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
 	req.SortBy([]string{"-_score", "_id"})
-	ctx = context.WithValue(ctx, search.BM25StatsKey, &st)
+	ctx = context.WithValue(ctx, search.BM25StatsKey, &cs.bm25)
 	sr, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return answer.Result{}, fmt.Errorf("search: %w", err)
@@ -594,6 +655,121 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		return answer.Result{}, err
 	}
 	return res, nil
+}
+
+// languageFit weighs each language's terms by how much of the question
+// that language's sections know, relative to the language that knows most
+// of it: an English question's few words that Spanish sections share
+// ("China", "Chile") must not lift those above the English sections that
+// hold the rest. With one language it is 1.
+func languageFit(terms []answer.Term, langs []*language) map[string]float64 {
+	fit := map[string]float64{}
+	if len(langs) == 1 {
+		fit[langs[0].code] = 1
+		return fit
+	}
+	best := 0.0
+	for _, l := range langs {
+		known, total := map[int]float64{}, map[int]float64{}
+		for _, t := range terms {
+			if t.Lang != l.code {
+				continue
+			}
+			if t.DocFreq > 0 {
+				known[t.Group] = max(known[t.Group], t.Weight)
+			} else {
+				total[t.Group] = max(total[t.Group], t.Weight)
+			}
+		}
+		// As the answerer weighs a question: per word, its heaviest form
+		// the corpus has, or when it has none, its heaviest form.
+		k, n := 0.0, 0.0
+		for _, w := range known {
+			k += w
+			n += w
+		}
+		for g, w := range total {
+			if _, ok := known[g]; !ok {
+				n += w
+			}
+		}
+		if n > 0 {
+			fit[l.code] = k / n
+		}
+		best = max(best, fit[l.code])
+	}
+	for code, f := range fit {
+		if best > 0 {
+			fit[code] = f / best
+		} else {
+			fit[code] = 1
+		}
+	}
+	return fit
+}
+
+// questionLanguages returns the languages of langs a question is analysed
+// in: all of them, unless its stop words are clearly one language's (two
+// or more of that language's and none of another's), when the other is
+// left out. "What is the capital of Australia?" is then not answered from
+// a Spanish section that speaks of capital, while a bare "capital" or
+// "Tianqi" is still looked for in every language.
+func (x *Index) questionLanguages(text string, langs []*language) []*language {
+	if len(langs) < 2 {
+		return langs
+	}
+	count := make([]int, len(langs))
+	best := 0
+	for _, tok := range x.plain.Analyze([]byte(text)) {
+		w := string(tok.Term)
+		for i, l := range langs {
+			if !l.stop[w] {
+				continue
+			}
+			only := true
+			for j, o := range langs {
+				only = only && (j == i || !o.stop[w])
+			}
+			if only {
+				count[i]++
+				best = max(best, count[i])
+			}
+		}
+	}
+	if best < 2 {
+		return langs
+	}
+	var out []*language
+	for i, l := range langs {
+		if count[i] > 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// idfShare is the boost that makes bleve score a term of field, a field of
+// language l, with the inverse document frequency it has among l's
+// sections rather than among all: bleve counts every section, and a term
+// scores by the square of its idf (once in the query weight, once in the
+// document's). It is 1 when every section is in l. df is the term's
+// document frequency in field, or 0 to look it up.
+func (x *Index) idfShare(ctx context.Context, r index.IndexReader, cs corpusStats, l *language, field, term string, df uint64) (float64, error) {
+	n := cs.counts[l.code]
+	if float64(n) == cs.bm25.DocCount {
+		return 1, nil
+	}
+	if df == 0 {
+		var err error
+		if df, err = docFreq(ctx, r, field, term); err != nil {
+			return 0, err
+		}
+		if df == 0 {
+			return 1, nil // nothing to score
+		}
+	}
+	share := idf(float64(n), df) / idf(cs.bm25.DocCount, df)
+	return share * share, nil
 }
 
 // matchedTerms fills in which query terms each match holds, from the
@@ -614,11 +790,12 @@ func matchedTerms(ctx context.Context, r index.IndexReader, terms []answer.Term,
 	}
 	// Postings are walked forwards, so visit the matches in index order.
 	sort.Slice(docs, func(a, b int) bool { return docs[a].id.Compare(docs[b].id) < 0 })
-	for _, t := range terms {
+	for ti, t := range terms {
 		if t.DocFreq == 0 {
 			continue
 		}
-		for _, field := range []string{fieldBody, fieldQuestion} {
+		l := languageOf(t.Lang)
+		for _, field := range []string{l.body, l.question} {
 			tfr, err := r.TermFieldReader(ctx, []byte(t.Text), field, false, false, false)
 			if err != nil {
 				return fmt.Errorf("read term %q: %w", t.Text, err)
@@ -632,8 +809,10 @@ func matchedTerms(ctx context.Context, r index.IndexReader, terms []answer.Term,
 				if tfd == nil {
 					break
 				}
-				if tfd.ID.Equals(d.id) && !slices.Contains(ms[d.i].Terms, t.Text) {
-					ms[d.i].Terms = append(ms[d.i].Terms, t.Text)
+				if tfd.ID.Equals(d.id) && !slices.Contains(ms[d.i].Terms, ti) {
+					// A section's fields are all of its language's.
+					ms[d.i].Terms = append(ms[d.i].Terms, ti)
+					ms[d.i].Lang = t.Lang
 				}
 			}
 			tfr.Close()
@@ -662,41 +841,77 @@ func parseRef(id string) (document.Ref, bool) {
 }
 
 // queryTerms analyses the question into distinct terms with their BM25
-// inverse document frequency, and adds spelling corrections for words the
-// corpus does not have.
-func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string, n float64) ([]answer.Term, error) {
+// inverse document frequency among the sections of their language, and
+// adds spelling corrections for words the corpus does not have.
+//
+// Each word of the question is analysed in every language of the corpus;
+// its forms are alternatives and share a Group. A word that is a stop word
+// in one language keeps its forms in the others only where the corpus has
+// them ("sea" is a Spanish stop word, "once" an English one): the
+// question's other words are what it is about.
+func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string, langs []*language, cs corpusStats) ([]answer.Term, error) {
+	type key struct{ lang, term string }
 	var out []answer.Term
-	seen := map[string]bool{}
+	seen := map[key]bool{}
 	group := -1
-	add := func(term string, corrected bool) error {
-		if seen[term] || len(out) >= maxQueryTerms {
-			return nil
+	// add adds a term unless it is there already; it reports the term's
+	// document frequency, or -1 when it added nothing.
+	add := func(l *language, term string, corrected, onlyKnown bool) (int, error) {
+		k := key{l.code, term}
+		if seen[k] || len(out) >= maxQueryTerms {
+			return -1, nil
 		}
-		seen[term] = true
-		df, err := docFreq(ctx, r, fieldBody, term)
+		df, err := docFreq(ctx, r, l.body, term)
 		if err != nil {
-			return err
+			return -1, err
 		}
-		out = append(out, answer.Term{Text: term, Weight: idf(n, df), DocFreq: int(df), Corrected: corrected, Group: group})
-		return nil
+		if df == 0 && onlyKnown {
+			return -1, nil
+		}
+		seen[k] = true
+		out = append(out, answer.Term{Text: term, Lang: l.code, Weight: idf(float64(cs.counts[l.code]), df),
+			DocFreq: int(df), Corrected: corrected, Group: group})
+		return int(df), nil
 	}
-	for _, tok := range x.stem.Analyze([]byte(text)) {
-		term := string(tok.Term)
-		if seen[term] {
-			continue
+	// forms[i] maps the start of each word to its term in langs[i].
+	forms := make([]map[int]string, len(langs))
+	for i, l := range langs {
+		forms[i] = map[int]string{}
+		for _, tok := range x.stem[l].Analyze([]byte(text)) {
+			forms[i][tok.Start] = string(tok.Term)
+		}
+	}
+	for _, tok := range x.plain.Analyze([]byte(text)) {
+		stopped := false
+		for i := range langs {
+			if _, ok := forms[i][tok.Start]; !ok {
+				stopped = true
+			}
 		}
 		group++
-		if err := add(term, false); err != nil {
-			return nil, err
+		added, known := false, false
+		for i, l := range langs {
+			term, ok := forms[i][tok.Start]
+			if !ok {
+				continue
+			}
+			df, err := add(l, term, false, stopped)
+			if err != nil {
+				return nil, err
+			}
+			added = added || df >= 0
+			known = known || df > 0
 		}
-		if len(out) == 0 || out[len(out)-1].DocFreq > 0 || x.tuning.MaxCorrections == 0 {
-			continue // the corpus has the word
+		if !added || known || stopped || x.tuning.MaxCorrections == 0 {
+			continue // the corpus has the word, or it was asked already
 		}
 		word := fold.Lower(text[tok.Start:tok.End])
 		for _, c := range x.corrections(r, word) {
-			for _, ct := range x.stem.Analyze([]byte(c)) {
-				if err := add(string(ct.Term), true); err != nil {
-					return nil, err
+			for _, l := range langs {
+				for _, ct := range x.stem[l].Analyze([]byte(c)) {
+					if _, err := add(l, string(ct.Term), true, true); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
@@ -760,16 +975,3 @@ func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint
 	defer tfr.Close()
 	return tfr.Count(), nil
 }
-
-// stopWords are the words the stemmed fields drop.
-var stopWords = func() map[string]bool {
-	tm := analysis.NewTokenMap()
-	if err := tm.LoadBytes(en.EnglishStopWords); err != nil {
-		panic(err)
-	}
-	out := make(map[string]bool, len(tm))
-	for w := range tm {
-		out[w] = true
-	}
-	return out
-}()

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
@@ -152,7 +154,7 @@ func TestAnalyzeKeepsOffsets(t *testing.T) {
 	}
 	defer x.Close()
 	text := "Controversies in Neuquén and “Sumak Kawsay”."
-	toks := x.Analyze(text)
+	toks := x.Analyze("", text)
 	found := false
 	for _, tok := range toks {
 		if tok.Term == "neuquen" {
@@ -184,5 +186,101 @@ func TestCorrections(t *testing.T) {
 	}
 	if got := search(t, x, "xylophone"); len(got) != 0 {
 		t.Errorf("xylophone: %v", got)
+	}
+}
+
+func TestAnalyzeSpanish(t *testing.T) {
+	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	terms := func(lang, text string) []string {
+		var out []string
+		for _, tok := range x.Analyze(lang, text) {
+			out = append(out, tok.Term)
+		}
+		return out
+	}
+	text := "¡La información de las tecnologías llegó a Neuquén!"
+	toks := x.Analyze("es", text)
+	if len(toks) != 4 { // la, de, las, a are stop words
+		t.Fatalf("terms %+v", toks)
+	}
+	for _, tok := range toks {
+		if w := text[tok.Start:tok.End]; !strings.Contains("información tecnologías llegó Neuquén", w) {
+			t.Errorf("term %q selects %q", tok.Term, w)
+		}
+	}
+	for _, tt := range []struct{ a, b string }{
+		{"información", "informacion"}, {"información", "informaciones"},
+		{"tecnología", "tecnologia"}, {"tecnología", "tecnológica"}, {"tecnologías", "tecnologia"},
+		{"baterías", "baterias"}, {"cooperación", "cooperar"}, {"Años", "anos"},
+	} {
+		if a, b := terms("es", tt.a), terms("es", tt.b); len(a) != 1 || !slices.Equal(a, b) {
+			t.Errorf("%q gives %v, %q gives %v", tt.a, a, tt.b, b)
+		}
+	}
+	// Regional codes are Spanish; other and unstated languages English.
+	if a, b := terms("es-AR", "comunidades"), terms("es", "comunidades"); !slices.Equal(a, b) {
+		t.Errorf("es-AR %v, es %v", a, b)
+	}
+	if a, b := terms("fr", "the communities"), terms("", "the communities"); !slices.Equal(a, b) || len(a) != 1 {
+		t.Errorf("fr %v, none %v", a, b)
+	}
+}
+
+func TestSearchSpanish(t *testing.T) {
+	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	es := doc("es", "", "¿Qué pasa con el agua de los salares?", "Las piscinas de evaporación secan las vegas y la información pública es escasa.")
+	es.Meta.Language = "es"
+	en := doc("en", "", "What about water?", "Evaporation ponds dry the wetlands.")
+	if _, _, err := x.Sync([]*document.Document{es, en}); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{
+		"evaporacion":      "es#q1", // Spanish, no accent
+		"piscinas":         "es#q1",
+		"informacion":      "es#q1",
+		"evaporation":      "en#q1",
+		"ponds":            "en#q1",
+		"piscnas":          "es#q1", // a Spanish correction
+		"¿Y las piscinas?": "es#q1",
+	} {
+		if got := search(t, x, q); len(got) == 0 || got[0] != want {
+			t.Errorf("%q: %v, want %s first", q, got, want)
+		}
+	}
+	// Terms carry their language; a Spanish word's forms share a group.
+	res, err := x.Search(context.Background(), answer.Query{Text: "piscinas", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	langs := map[string]bool{}
+	for _, term := range res.Terms {
+		langs[term.Lang] = true
+		if term.Group != res.Terms[0].Group {
+			t.Errorf("terms %+v in several groups", res.Terms)
+		}
+	}
+	if !langs["en"] || !langs["es"] || len(res.Matches) != 1 || res.Matches[0].Lang != "es" || len(res.Matches[0].Terms) != 1 {
+		t.Errorf("result %+v", res)
+	}
+	// Without its Spanish document the index is English only again.
+	if err := x.Remove("es"); err != nil {
+		t.Fatal(err)
+	}
+	res, err = x.Search(context.Background(), answer.Query{Text: "evaporation piscinas", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, term := range res.Terms {
+		if term.Lang != "en" {
+			t.Errorf("term %+v with only English documents", term)
+		}
 	}
 }
