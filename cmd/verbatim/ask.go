@@ -8,10 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
+	"github.com/verbatimbot/verbatim/internal/library"
 )
 
 func runAsk(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -26,15 +26,16 @@ func runAsk(ctx context.Context, args []string, getenv func(string) string, stdi
 	if *top < 1 || *top > 10 {
 		return usageError{"--top must be between 1 and 10"}
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	lib, err := openLibrary(dataDir(getenv), log)
+	dir := dataDir(getenv)
+	lib, err := library.Open(dir, library.Options{Log: cliLogger(stderr)})
 	if err != nil {
-		return err
+		return fmt.Errorf("open library in %s: %w", dir, err)
 	}
 	defer lib.Close()
+	answerer := lib.Answerer()
 
 	answerOne := func(q string) error {
-		ans, err := lib.answerer.Ask(ctx, q, *server, *top)
+		ans, err := answerer.Ask(ctx, q, *server, *top)
 		if *asJSON {
 			return writeJSONAnswer(stdout, q, ans, err)
 		}

@@ -1,6 +1,6 @@
 // Command verbatim answers questions about interviews in the interviewee's
 // own words: as a Discord bot (serve) or in the terminal (ask), and
-// measures its own answers (eval).
+// measures its own answers (eval), and manages its corpus (corpus, index).
 package main
 
 import (
@@ -40,9 +40,20 @@ Usage:
   verbatim ask [--json] [--top N] [--server ID] [QUESTION]   answer from the corpus (no Discord needed);
                                                                with no QUESTION, one question per line from stdin
   verbatim serve [--env FILE]                                 run the Discord bot (DISCORD_TOKEN, DISCORD_APP_ID…; .env read too)
+  verbatim corpus add [--title T] [--url U] [--server ID] [--format F] FILE
+                                                              add a transcript, Markdown or FAQ file (- for stdin, 1 MiB at most);
+                                                              with --server, answered in that Discord server only
+  verbatim corpus list [--server ID] [--json]                 list the documents (the shipped ones too)
+  verbatim corpus show [--server ID] ID                       show a document and its questions
+  verbatim corpus remove [--server ID] ID                     remove an added document
+  verbatim index rebuild                                      rebuild the search index from the documents (stop the bot first)
   verbatim eval [--qrels FILE] [--run FILE] [--json] DIR      measure retrieval on a labelled question set
 
-Environment: DATA_DIR (default ./data) holds the index. See README.md.
+The corpus commands work while the bot runs on the same DATA_DIR: it picks
+changes up within a few seconds.
+
+Environment: DATA_DIR (default ./data) holds the added documents (documents/)
+and the index (index/). See README.md.
 `
 
 // run is the whole program: args without the program name, the
@@ -55,6 +66,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch args[0] {
 	case "ask":
 		return runAsk(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "corpus":
+		return runCorpus(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "index":
+		return runIndex(ctx, args[1:], getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], getenv, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "eval":

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/verbatimbot/verbatim/internal/library"
+)
+
+// maxReadBytes bounds what corpus add reads of a file: enough for the
+// library to report the real size of a file over its limit.
+const maxReadBytes = 64 << 20
+
+// sharedNote tells the operator that a running bot owns the index.
+const sharedNote = "The index is in use by another process (the running bot); it will pick this change up within a few seconds."
+
+// runCorpus runs the operator's document commands: add, list, show and
+// remove. They work whether or not a bot is running on the same DATA_DIR.
+func runCorpus(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"corpus needs a command: add, list, show or remove"}
+	}
+	switch args[0] {
+	case "add":
+		return runCorpusAdd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "list":
+		return runCorpusList(args[1:], getenv, stdout, stderr)
+	case "show":
+		return runCorpusShow(args[1:], getenv, stdout, stderr)
+	case "remove", "rm":
+		return runCorpusRemove(ctx, args[1:], getenv, stdout, stderr)
+	}
+	return usageError{fmt.Sprintf("unknown corpus command %q: use add, list, show or remove", args[0])}
+}
+
+// parseInterspersed parses flags anywhere among the arguments (the flag
+// package stops at the first positional one) and returns the positional
+// arguments. Everything after "--" is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func openCorpus(getenv func(string) string, stderr io.Writer) (*library.Library, error) {
+	dir := dataDir(getenv)
+	lib, err := library.Open(dir, library.Options{Log: cliLogger(stderr)})
+	if err != nil {
+		return nil, fmt.Errorf("open library in %s: %w", dir, err)
+	}
+	return lib, nil
+}
+
+func runCorpusAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("corpus add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	title := fs.String("title", "", "title, instead of the file's own")
+	url := fs.String("url", "", "source URL (absolute http or https)")
+	server := fs.String("server", "", "Discord server id whose members it answers; none for every server")
+	format := fs.String("format", "", "auto (default), transcript, markdown, jsonl or csv")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"corpus add needs exactly one FILE (- for standard input)"}
+	}
+	name, data, err := readUpload(pos[0], stdin)
+	if err != nil {
+		return err
+	}
+	lib, err := openCorpus(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	e, err := lib.Add(ctx, library.Upload{Name: name, Data: data, Title: *title, URL: *url, Format: *format, Server: *server})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Added %s.\n", e.ID)
+	writeEntry(stdout, e, nil)
+	if lib.IndexShared() {
+		fmt.Fprintln(stdout, sharedNote)
+	}
+	return nil
+}
+
+// readUpload reads the file to add, "-" being standard input.
+func readUpload(path string, stdin io.Reader) (name string, data []byte, err error) {
+	r, name := stdin, "stdin"
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", nil, fmt.Errorf("cannot read %s: %w", path, unwrapPathError(err))
+		}
+		defer f.Close()
+		r, name = f, filepath.Base(path)
+	}
+	data, err = io.ReadAll(io.LimitReader(r, maxReadBytes+1))
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot read %s: %w", path, unwrapPathError(err))
+	}
+	if len(data) > maxReadBytes {
+		return "", nil, fmt.Errorf("%s is over %d MiB; the limit is %d MiB", path, maxReadBytes>>20, library.MaxUploadBytes>>20)
+	}
+	return name, data, nil
+}
+
+// unwrapPathError drops the path an *os.PathError repeats.
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func runCorpusList(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("corpus list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "", "list the documents of this Discord server (and the shipped ones) only")
+	asJSON := fs.Bool("json", false, "print a JSON array of documents")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("corpus list takes no arguments, got %q", pos[0])}
+	}
+	lib, err := openCorpus(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	entries := lib.List(*server)
+	if *asJSON {
+		if entries == nil {
+			entries = []library.Entry{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSERVER\tQUESTIONS\tADDED\tTITLE")
+	for _, e := range entries {
+		added := e.Added.Format("2006-01-02")
+		if e.Seed {
+			added = "shipped"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.ID, serverName(e.Server), e.Questions, added, oneLine(e.Title, 70))
+	}
+	return tw.Flush()
+}
+
+func serverName(s string) string {
+	if s == "" {
+		return "all"
+	}
+	return s
+}
+
+// oneLine clips s to n characters on one line, for tables.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func runCorpusShow(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("corpus show", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "", "show the document only if this Discord server may see it")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"corpus show needs exactly one document ID (see corpus list)"}
+	}
+	lib, err := openCorpus(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	e, err := lib.Show(pos[0], *server)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", e.ID)
+	var questions []string
+	if d, ok := lib.Corpus().Document(e.ID); ok {
+		for _, s := range d.Sections {
+			questions = append(questions, s.Question)
+		}
+	}
+	writeEntry(stdout, e, questions)
+	return nil
+}
+
+func runCorpusRemove(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("corpus remove", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "", "remove the document only if it belongs to this Discord server")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"corpus remove needs exactly one document ID (see corpus list)"}
+	}
+	lib, err := openCorpus(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	e, err := lib.Remove(ctx, pos[0], *server)
+	if err != nil {
+		return err
+	}
+	if e.Title != "" {
+		fmt.Fprintf(stdout, "Removed %s (%q).\n", e.ID, e.Title)
+	} else {
+		fmt.Fprintf(stdout, "Removed the damaged file of %s.\n", e.ID)
+	}
+	if lib.IndexShared() {
+		fmt.Fprintln(stdout, sharedNote)
+	}
+	return nil
+}
+
+// writeEntry prints what is known of a document; questions, when given,
+// are listed in full instead of the first one.
+func writeEntry(w io.Writer, e library.Entry, questions []string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprintf(tw, "  title:\t%s\n", e.Title)
+	if e.Server == "" {
+		fmt.Fprintf(tw, "  answered in:\tevery server\n")
+	} else {
+		fmt.Fprintf(tw, "  answered in:\tserver %s only\n", e.Server)
+	}
+	if e.SourceURL != "" {
+		fmt.Fprintf(tw, "  source:\t%s\n", e.SourceURL)
+	}
+	fmt.Fprintf(tw, "  speakers:\t%s\n", strings.Join(e.Speakers, ", "))
+	fmt.Fprintf(tw, "  questions:\t%d\n", e.Questions)
+	if questions == nil && e.FirstQuestion != "" {
+		fmt.Fprintf(tw, "  first question:\t%s\n", oneLine(e.FirstQuestion, 200))
+	}
+	if e.Seed {
+		fmt.Fprintf(tw, "  format:\t%s, language %s; shipped with the bot\n", e.Format, e.Language)
+	} else {
+		fmt.Fprintf(tw, "  format:\t%s, language %s, %d bytes, added %s\n", e.Format, e.Language, e.Bytes, e.Added.Format("2006-01-02 15:04 MST"))
+	}
+	_ = tw.Flush()
+	for i, q := range questions {
+		fmt.Fprintf(w, "  %3d. %s\n", i+1, oneLine(q, 200))
+	}
+}

@@ -1,0 +1,193 @@
+package library
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/verbatimbot/verbatim/internal/bleveindex"
+	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/store"
+)
+
+// Add validates an upload, stores it durably and indexes it, and returns
+// once it is searchable in this process (when another process owns the
+// index, that process picks it up from the store within seconds). It
+// returns an *Error of kind Invalid (empty, binary, not UTF-8, an HTML
+// page, no recognisable questions, a bad title, URL or format), TooLarge
+// (over MaxUploadBytes), Duplicate (the same file is already stored for
+// this server or for every server, or its questions and answers are a
+// seed's) or Busy (another process holds the store); in all these cases
+// nothing changed. Other errors are unexpected; if one comes after the
+// document was stored, it will be indexed at the next Reconcile or start.
+func (l *Library) Add(ctx context.Context, u Upload) (Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return Entry{}, err
+	}
+	p, err := prepare(u)
+	if err != nil {
+		return Entry{}, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return Entry{}, errClosed
+	}
+	unlock := func() {}
+	if l.store != nil {
+		if unlock, err = l.lockStore(ctx); err != nil {
+			return Entry{}, err
+		}
+		// Another process may have changed the store since we looked.
+		if _, _, err := l.refreshLocked(); err != nil {
+			unlock()
+			return Entry{}, err
+		}
+	}
+	if err := l.duplicate(p, u.Server); err != nil {
+		unlock()
+		return Entry{}, err
+	}
+	doc := p.doc
+	doc.ID = store.NewID(doc.Meta.Title, l.taken)
+	doc.Server = u.Server
+	rec := &store.Record{ID: doc.ID, Server: u.Server, Name: u.Name, Format: p.format, SHA256: p.hash,
+		Added: l.now().UTC(), Original: string(u.Data), Document: doc}
+	if l.store != nil {
+		st, err := l.store.Create(rec)
+		unlock()
+		if err != nil {
+			return Entry{}, fmt.Errorf("add %s: %w", doc.ID, err)
+		}
+		l.files[doc.ID] = st
+	}
+	s := &stored{server: rec.Server, name: rec.Name, format: rec.Format, hash: rec.SHA256,
+		added: rec.Added, bytes: len(u.Data), doc: &doc}
+	l.records[doc.ID] = s
+	l.corpus.Put(s.doc)
+	crashPoint("add:index-started")
+	if x := l.index.get(); x != nil {
+		if err := x.Put(s.doc); err != nil {
+			return s.entry(), fmt.Errorf("document %s is stored but not yet searchable: %w", doc.ID, err)
+		}
+	}
+	crashPoint("add:indexed")
+	l.log.Info("document added", "id", doc.ID, "server", doc.Server, "questions", len(doc.Sections), "bytes", len(u.Data))
+	return s.entry(), nil
+}
+
+// lockStore takes the store's lock, turning a timeout into an *Error.
+func (l *Library) lockStore(ctx context.Context) (func(), error) {
+	unlock, err := l.store.Lock(ctx)
+	if errors.Is(err, store.ErrBusy) {
+		return nil, errBusyStore
+	}
+	return unlock, err
+}
+
+// taken reports whether an id is in use: a seed, a stored document or a
+// document file, damaged or not. The caller holds l.mu.
+func (l *Library) taken(id string) bool {
+	_, seed := l.seeds[id]
+	_, rec := l.records[id]
+	_, file := l.files[id]
+	return seed || rec || file
+}
+
+// duplicate returns an *Error when the upload is already in the corpus for
+// its server. The caller holds l.mu.
+func (l *Library) duplicate(p *prepared, server string) error {
+	ids := make([]string, 0, len(l.records))
+	for id := range l.records {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s := l.records[id]
+		if s.hash == p.hash && (s.server == server || s.server == "") {
+			where := "for this server"
+			if s.server == "" {
+				where = "for every server"
+			}
+			return userErr(Duplicate, "This file is already in the corpus %s, as %s (%q); nothing was added.", where, id, s.doc.Meta.Title)
+		}
+	}
+	for _, d := range l.seedList() {
+		if slices.EqualFunc(d.Sections, p.doc.Sections, sameSection) {
+			return userErr(Duplicate, "These questions and answers are already in the corpus, as %s (%q), shipped with the bot; nothing was added.", d.ID, d.Meta.Title)
+		}
+	}
+	return nil
+}
+
+func sameSection(a, b document.Section) bool {
+	return a.Question == b.Question && a.Asker == b.Asker && a.Answerer == b.Answerer && slices.Equal(a.Paragraphs, b.Paragraphs)
+}
+
+// Remove deletes a stored document from the store, then from the index,
+// and returns what it was. Server "" (the operator) may remove any stored
+// document, and also a damaged document file; a Discord server only its
+// own documents. It returns an *Error of kind NotFound (no such document
+// visible to server), Forbidden (a seed) or Busy (another process holds
+// the store); other errors are unexpected.
+func (l *Library) Remove(ctx context.Context, id, server string) (Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return Entry{}, err
+	}
+	if d, ok := l.seeds[id]; ok {
+		return Entry{}, userErr(Forbidden, "%s (%q) is shipped with the bot and cannot be removed.", d.ID, d.Meta.Title)
+	}
+	if !store.ValidID(id) {
+		return Entry{}, notFound(id)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return Entry{}, errClosed
+	}
+	if l.store != nil {
+		unlock, err := l.lockStore(ctx)
+		if err != nil {
+			return Entry{}, err
+		}
+		defer unlock()
+		if _, _, err := l.refreshLocked(); err != nil {
+			return Entry{}, err
+		}
+	}
+	s, ok := l.records[id]
+	if !ok {
+		if _, damaged := l.files[id]; damaged && server == "" {
+			if err := l.store.Remove(id); err != nil {
+				return Entry{}, err
+			}
+			delete(l.files, id)
+			return Entry{ID: id, Speakers: []string{}}, nil
+		}
+		return Entry{}, notFound(id)
+	}
+	switch {
+	case server != "" && s.server == "":
+		return Entry{}, userErr(Forbidden, "%s is answered in every server: only the operator can remove it, from the command line.", quoteID(id))
+	case server != "" && s.server != server:
+		return Entry{}, notFound(id)
+	}
+	if l.store != nil {
+		if err := l.store.Remove(id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return Entry{}, err
+		}
+		delete(l.files, id)
+	}
+	delete(l.records, id)
+	l.corpus.Remove(id)
+	crashPoint("remove:index-started")
+	if x := l.index.get(); x != nil {
+		if err := x.Remove(id); err != nil && !errors.Is(err, bleveindex.ErrNotFound) {
+			return s.entry(), fmt.Errorf("document %s is removed but still in the index: %w", id, err)
+		}
+	}
+	crashPoint("remove:indexed")
+	l.log.Info("document removed", "id", id, "server", s.server)
+	return s.entry(), nil
+}

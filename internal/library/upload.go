@@ -1,0 +1,265 @@
+package library
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/parse"
+	"github.com/verbatimbot/verbatim/internal/store"
+)
+
+// MaxUploadBytes is the largest file Add accepts: 1 MiB, several hours of
+// transcript.
+const MaxUploadBytes = 1 << 20
+
+// MaxTitleChars is the longest title accepted, in characters.
+const MaxTitleChars = 200
+
+// maxURLBytes is the longest source URL accepted.
+const maxURLBytes = 2048
+
+// Upload is a file a moderator or an operator adds to the corpus.
+type Upload struct {
+	Name   string // file name as uploaded (format detection, messages)
+	Data   []byte
+	Title  string // optional, overrides the file's own
+	URL    string // optional source URL (http or https, absolute)
+	Format string // optional: "" detect, else as parse.ParseFormat accepts
+	Server string // owning Discord server id; "" = answered everywhere
+}
+
+// prepared is an upload that passed every check that needs no store.
+type prepared struct {
+	doc    document.Document // ID and Server unset
+	format string
+	hash   string
+}
+
+// prepare validates an upload and parses it. Problems with it are *Error.
+func prepare(u Upload) (*prepared, error) {
+	name := displayName(u.Name)
+	title, err := checkTitle(u.Title, "The title")
+	if err != nil {
+		return nil, err
+	}
+	source, err := checkURL(u.URL)
+	if err != nil {
+		return nil, err
+	}
+	format, err := parse.ParseFormat(u.Format)
+	if err != nil {
+		return nil, userErr(Invalid, "%s.", sentence(err.Error()))
+	}
+	if err := checkData(name, u.Data); err != nil {
+		return nil, err
+	}
+	opt := parse.Options{Name: u.Name, Format: format, Meta: document.Metadata{Title: title, SourceURL: source}}
+	doc, err := parse.Parse(u.Data, opt)
+	var pe *parse.Error
+	if errors.As(err, &pe) {
+		return nil, userErr(Invalid, "%s cannot be added: %s.", name, strings.TrimSuffix(pe.Error(), "."))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", u.Name, err)
+	}
+	if _, err := checkTitle(doc.Meta.Title, "The title found in "+name); err != nil {
+		e := err.(*Error)
+		e.Msg += " Give a shorter one with the title option."
+		return nil, e
+	}
+	return &prepared{doc: doc, format: detectedFormat(u.Data, opt, doc), hash: store.Hash(u.Data)}, nil
+}
+
+// displayName is the uploaded file's name as messages show it: its base
+// name, quoted, without control characters, clipped.
+func displayName(name string) string {
+	name = path.Base(strings.ReplaceAll(strings.ToValidUTF8(name, "?"), "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == "/" {
+		return "The file"
+	}
+	return strconv.Quote(clip(name, 80))
+}
+
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
+// sentence capitalises the first letter of a message from another package.
+func sentence(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// checkTitle returns the title trimmed, or an *Error whose message begins
+// with what. An empty title is no title (the file's own is used) unless
+// it is only spaces.
+func checkTitle(title, what string) (string, error) {
+	if title == "" {
+		return "", nil
+	}
+	if !utf8.ValidString(title) {
+		return "", userErr(Invalid, "%s is not valid UTF-8 text.", what)
+	}
+	t := strings.TrimSpace(title)
+	if t == "" {
+		return "", userErr(Invalid, "%s is empty.", what)
+	}
+	if strings.IndexFunc(t, unicode.IsControl) >= 0 {
+		return "", userErr(Invalid, "%s contains a control character such as a line break; write it on one line.", what)
+	}
+	if n := utf8.RuneCountInString(t); n > MaxTitleChars {
+		return "", userErr(Invalid, "%s is %d characters long; the limit is %d.", what, n, MaxTitleChars)
+	}
+	return t, nil
+}
+
+// checkURL returns the source URL trimmed, or an *Error. The message never
+// repeats the URL: it may hold credentials.
+func checkURL(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", nil
+	}
+	const want = "The source URL must be an absolute http or https address, like https://example.org/interview."
+	if len(s) > maxURLBytes {
+		return "", userErr(Invalid, "The source URL is longer than %d characters.", maxURLBytes)
+	}
+	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return "", userErr(Invalid, "%s", want)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", userErr(Invalid, "%s", want)
+	}
+	if u.User != nil {
+		return "", userErr(Invalid, "The source URL must not contain a user name or password.")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if (scheme != "http" && scheme != "https") || u.Host == "" || u.Hostname() == "" || u.Opaque != "" {
+		return "", userErr(Invalid, "%s", want)
+	}
+	return s, nil
+}
+
+// checkData refuses what cannot be a text transcript, before parsing.
+func checkData(name string, data []byte) error {
+	if len(data) > MaxUploadBytes {
+		return userErr(TooLarge, "%s is too large: %s bytes, over the limit of %s bytes (1 MiB).", name, thousands(len(data)), thousands(MaxUploadBytes))
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimSpace(data)) == 0 {
+		return userErr(Invalid, "%s is empty.", name)
+	}
+	switch {
+	case bytes.HasPrefix(data, []byte("%PDF-")):
+		return userErr(Invalid, "%s is a PDF file: convert it to text first (for example with pdftotext -layout) and upload the text.", name)
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return userErr(Invalid, "%s is a ZIP archive or a Word/OpenDocument file: save it as plain text or Markdown and upload that.", name)
+	case bytes.HasPrefix(data, []byte("{\\rtf")):
+		return userErr(Invalid, "%s is an RTF file: save it as plain text or Markdown and upload that.", name)
+	}
+	controls, first := 0, -1
+	for i, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' {
+			if first < 0 {
+				first = i
+			}
+			controls++
+		}
+	}
+	if bytes.IndexByte(data, 0) >= 0 || controls > 8 || controls > 2 && controls*100 > len(data) {
+		return userErr(Invalid, "%s looks like a binary file, not text: save the interview as plain text or Markdown and upload that.", name)
+	}
+	if !utf8.Valid(data) {
+		i := firstInvalid(data)
+		return userErr(Invalid, "%s is not UTF-8 text (byte 0x%02x on line %d): save it as UTF-8 and upload it again.", name, data[i], lineAt(data, i))
+	}
+	if first >= 0 {
+		return userErr(Invalid, "%s contains a control character (U+%04X) on line %d: the file must be plain text.", name, data[first], lineAt(data, first))
+	}
+	if looksHTML(data) {
+		return userErr(Invalid, "%s is an HTML page, not a transcript: save the interview as plain text or Markdown and upload that.", name)
+	}
+	return nil
+}
+
+// thousands writes n with comma separators: 1,048,576.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func firstInvalid(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return 0
+}
+
+// lineAt is the 1-based line of byte offset off.
+func lineAt(data []byte, off int) int {
+	return bytes.Count(data[:off], []byte("\n")) + 1
+}
+
+// looksHTML reports an HTML page: a doctype, <html> or <body> near the
+// start, not a transcript that mentions them.
+func looksHTML(data []byte) bool {
+	head := data[:min(len(data), 1024)]
+	lower := bytes.ToLower(bytes.TrimSpace(head))
+	if bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")) {
+		return true
+	}
+	return bytes.HasPrefix(lower, []byte("<")) && (bytes.Contains(lower, []byte("<html")) || bytes.Contains(lower, []byte("<body")))
+}
+
+// detectedFormat names the format parse chose for an upload with no
+// format given. The parser does not report it, so the likely formats are
+// parsed explicitly until one yields the same document; usually the first.
+func detectedFormat(data []byte, opt parse.Options, doc document.Document) string {
+	if opt.Format != parse.Auto {
+		return string(opt.Format)
+	}
+	var order []parse.Format
+	switch strings.ToLower(path.Ext(opt.Name)) {
+	case ".jsonl", ".ndjson":
+		order = []parse.Format{parse.FAQJSONL}
+	case ".csv", ".tsv":
+		order = []parse.Format{parse.FAQCSV}
+	case ".md", ".markdown":
+		order = []parse.Format{parse.Markdown, parse.Transcript}
+	default:
+		order = []parse.Format{parse.Transcript, parse.Markdown, parse.FAQJSONL, parse.FAQCSV}
+	}
+	for _, f := range order {
+		opt.Format = f
+		if d, err := parse.Parse(data, opt); err == nil && reflect.DeepEqual(d, doc) {
+			return string(f)
+		}
+	}
+	return "auto"
+}
