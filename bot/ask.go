@@ -34,6 +34,33 @@ type askResult struct {
 	err error
 }
 
+// slotWait is how long an answer waits for a free slot before the user is
+// told the bot is busy: answers take about a millisecond, so a burst larger
+// than MaxInFlight is queued briefly instead of refused, well inside
+// Discord's deadline.
+const slotWait = 500 * time.Millisecond
+
+// acquire takes one of the MaxInFlight slots for computing an answer,
+// waiting up to slotWait; false when none came free.
+func (b *Bot) acquire() bool {
+	select {
+	case b.sem <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(slotWait)
+	defer t.Stop()
+	select {
+	case b.sem <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// release gives back a slot taken with acquire.
+func (b *Bot) release() { <-b.sem }
+
 // handleAsk answers /ask: directly when the answer is ready within
 // DeferAfter, otherwise by deferring and editing the reply in.
 func (b *Bot) handleAsk(r replier, i *discordgo.Interaction) outcome {
@@ -51,12 +78,10 @@ func (b *Bot) handleAsk(r replier, i *discordgo.Interaction) outcome {
 	if !b.limiter.allow(userID(i), time.Now()) {
 		return b.fail(r, i, textRateLimit)
 	}
-	select {
-	case b.sem <- struct{}{}:
-		defer func() { <-b.sem }()
-	default:
+	if !b.acquire() {
 		return b.fail(r, i, textBusy)
 	}
+	defer b.release()
 	b.log.Debug("ask", "guild", i.GuildID, "question", question)
 
 	// The answer is computed on its own context: shutdown lets it finish.

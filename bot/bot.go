@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -63,6 +64,14 @@ type Bot struct {
 	MaxInFlight int
 	// ShutdownTimeout bounds the wait for interactions in flight at shutdown.
 	ShutdownTimeout time.Duration
+	// OnError, if set, is called once per failed interaction with what
+	// failed: ErrorDiscord, ErrorAnswer or ErrorPanic (for a counter of
+	// errors by kind). It is called from the interactions' goroutines, so
+	// must be safe for concurrent use, and should return quickly.
+	OnError func(kind string)
+	// Curator lets moderators curate their server's documents with
+	// /corpus; nil leaves the command unregistered.
+	Curator Curator
 
 	cfg    config.Config
 	ans    Answerer
@@ -73,9 +82,11 @@ type Bot struct {
 	sem     chan struct{}
 	session *discordgo.Session
 
-	mu      sync.Mutex
-	closing bool
-	wg      sync.WaitGroup
+	mu         sync.Mutex
+	closing    bool // Run is over or ending: no new interactions
+	connected  bool // gateway mode: READY or RESUMED since the last disconnect
+	registered bool // the commands are registered
+	wg         sync.WaitGroup
 }
 
 // New returns a bot for cfg answering from ans over c. It returns an error
@@ -124,11 +135,20 @@ func (rt rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return rt.next.RoundTrip(r)
 }
 
-// Run connects to Discord, registers the commands and answers interactions
-// until ctx ends; then it stops taking interactions, waits (bounded by
+// Run registers the commands (bulk overwrite) and answers interactions
+// until ctx ends. In gateway mode (the default) it connects to Discord's
+// gateway and takes interactions from it. In HTTP mode (cfg.Mode is
+// config.ModeHTTP) it opens no gateway connection: interactions come
+// through InteractionsHandler, and later responses go through the REST API.
+// When ctx ends it stops taking interactions, waits (bounded by
 // ShutdownTimeout) for those in flight, closes the session and returns nil.
-// It returns an error when it cannot connect or register the commands.
+// It returns an error when it cannot connect or register the commands, or,
+// in HTTP mode, has no public key to check requests with.
 func (b *Bot) Run(ctx context.Context) error {
+	httpMode := b.cfg.Mode == config.ModeHTTP
+	if httpMode && len(b.cfg.PublicKey) != ed25519.PublicKeySize {
+		return errors.New("bot: HTTP mode needs the application's public key (DISCORD_PUBLIC_KEY)")
+	}
 	b.limiter = newLimiter(max(b.RateBurst, 1), b.RateEvery, maxUsers)
 	b.sem = make(chan struct{}, max(b.MaxInFlight, 1))
 
@@ -137,6 +157,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		return fmt.Errorf("discord session: %w", err)
 	}
 	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
+	defer tr.CloseIdleConnections()
 	var rt http.RoundTripper = tr
 	if b.cfg.BaseURL != config.DefaultBaseURL {
 		base, err := url.Parse(b.cfg.BaseURL)
@@ -148,35 +169,51 @@ func (b *Bot) Run(ctx context.Context) error {
 	s.Client = &http.Client{Transport: rt, Timeout: 10 * time.Second}
 	s.Identify.Intents = discordgo.IntentsGuilds // not privileged; slash commands need nothing more
 	s.LogLevel = discordgo.LogError
-	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
-		b.log.Info("connected to Discord", "user", r.User.Username, "guilds", len(r.Guilds))
-	})
-	s.AddHandler(b.onInteraction)
+	if !httpMode {
+		// discordgo runs each handler on its own goroutine; a disconnect and
+		// the next READY/RESUMED are a reconnection apart, so they do not race.
+		s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+			b.setConnected(true)
+			b.log.Info("connected to Discord", "user", r.User.Username, "guilds", len(r.Guilds))
+		})
+		s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) { b.setConnected(true) })
+		s.AddHandler(func(*discordgo.Session, *discordgo.Connect) { b.setConnected(true) })
+		s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) { b.setConnected(false) })
+		s.AddHandler(b.onInteraction)
+	}
+	// Under mu: publishes the session, limiter and semaphore to InteractionsHandler.
+	b.mu.Lock()
 	b.session = s
+	b.mu.Unlock()
 
 	start := time.Now()
-	if err := s.Open(); err != nil {
-		tr.CloseIdleConnections()
-		return fmt.Errorf("connect to Discord gateway: %w", err)
+	if !httpMode {
+		if err := s.Open(); err != nil {
+			b.stopTaking()
+			return fmt.Errorf("connect to Discord gateway: %w", err)
+		}
 	}
-	cmds, err := s.ApplicationCommandBulkOverwrite(b.cfg.AppID, b.cfg.GuildID, commands(), discordgo.WithContext(ctx))
+	cmds, err := s.ApplicationCommandBulkOverwrite(b.cfg.AppID, b.cfg.GuildID, b.commands(), discordgo.WithContext(ctx))
 	if err != nil {
-		_ = s.Close()
-		tr.CloseIdleConnections()
+		b.stopTaking()
+		if !httpMode {
+			_ = s.Close()
+		}
 		return fmt.Errorf("register commands: %w", err)
 	}
+	b.mu.Lock()
+	b.registered = true
+	b.mu.Unlock()
 	scope := "global"
 	if b.cfg.GuildID != "" {
 		scope = "guild"
 	}
 	b.log.Info("commands registered", "count", len(cmds), "scope", scope, "guild", b.cfg.GuildID,
-		"took", time.Since(start).Round(time.Millisecond))
+		"http", httpMode, "took", time.Since(start).Round(time.Millisecond))
 
 	<-ctx.Done()
 	b.log.Info("shutting down: finishing interactions in flight")
-	b.mu.Lock()
-	b.closing = true
-	b.mu.Unlock()
+	b.stopTaking()
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }()
 	t := time.NewTimer(b.ShutdownTimeout)
@@ -186,12 +223,45 @@ func (b *Bot) Run(ctx context.Context) error {
 	case <-t.C:
 		b.log.Warn("shutdown: interactions still in flight after timeout", "timeout", b.ShutdownTimeout)
 	}
-	if err := s.Close(); err != nil {
-		b.log.Warn("close Discord session", "err", err)
+	if !httpMode {
+		if err := s.Close(); err != nil {
+			b.log.Warn("close Discord session", "err", err)
+		}
 	}
-	tr.CloseIdleConnections()
 	b.log.Info("stopped")
 	return nil
+}
+
+// Ready returns nil when the bot is ready to answer: Run is running, the
+// commands are registered and, in gateway mode, the gateway connection is
+// up. Otherwise its error says what is not ready (for a readiness probe).
+func (b *Bot) Ready() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.closing:
+		return errors.New("bot: shutting down or stopped")
+	case b.session == nil:
+		return errors.New("bot: not started")
+	case b.cfg.Mode != config.ModeHTTP && !b.connected:
+		return errors.New("bot: not connected to the Discord gateway")
+	case !b.registered:
+		return errors.New("bot: commands not registered yet")
+	}
+	return nil
+}
+
+// stopTaking makes the bot refuse new interactions: Run is over or ending.
+func (b *Bot) stopTaking() {
+	b.mu.Lock()
+	b.closing = true
+	b.mu.Unlock()
+}
+
+func (b *Bot) setConnected(up bool) {
+	b.mu.Lock()
+	b.connected = up
+	b.mu.Unlock()
 }
 
 // begin registers an interaction in flight; false once shutting down.
@@ -205,9 +275,9 @@ func (b *Bot) begin() bool {
 	return true
 }
 
-// commands are the slash commands the bot registers.
-func commands() []*discordgo.ApplicationCommand {
-	return []*discordgo.ApplicationCommand{
+// commands are the slash commands the bot registers: /corpus only with a Curator.
+func (b *Bot) commands() []*discordgo.ApplicationCommand {
+	cmds := []*discordgo.ApplicationCommand{
 		{
 			Name:        "ask",
 			Description: "Answer a question with quotes from the interviews",
@@ -227,6 +297,10 @@ func commands() []*discordgo.ApplicationCommand {
 			},
 		},
 	}
+	if b.Curator != nil {
+		cmds = append(cmds, corpusCommand())
+	}
+	return cmds
 }
 
 // onInteraction handles an interaction from the gateway; discordgo calls it
@@ -244,9 +318,11 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 func (b *Bot) handle(r replier, i *discordgo.Interaction) {
 	start := time.Now()
 	attrs := []any{"guild", i.GuildID}
+	r = markingReplier{r}
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("panic handling interaction", append(attrs, "panic", fmt.Sprint(r))...)
+			b.reportError(ErrorPanic)
 		}
 	}()
 	var res outcome
@@ -261,18 +337,28 @@ func (b *Bot) handle(r replier, i *discordgo.Interaction) {
 			res = b.handleSources(r, i)
 		case "questions":
 			res = b.handleQuestions(r, i)
+		case "corpus":
+			res = b.handleCorpus(r, i)
 		default:
 			res = b.fail(r, i, "I do not know that command.")
 		}
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		name := i.ApplicationCommandData().Name
 		attrs = append(attrs, "kind", "autocomplete", "command", name)
-		res = b.handleAutocomplete(r, i)
+		if name == "corpus" {
+			res = b.handleCorpusAutocomplete(r, i)
+		} else {
+			res = b.handleAutocomplete(r, i)
+		}
 	case discordgo.InteractionMessageComponent:
 		id := i.MessageComponentData().CustomID
 		kind, _, _ := strings.Cut(id, ":")
 		attrs = append(attrs, "kind", "button", "command", kind)
-		res = b.handleButton(r, i, id)
+		if kind == "c" {
+			res = b.handleCorpusButton(r, i, id)
+		} else {
+			res = b.handleButton(r, i, id)
+		}
 	default:
 		return
 	}
@@ -282,6 +368,7 @@ func (b *Bot) handle(r replier, i *discordgo.Interaction) {
 	}
 	if res.err != nil {
 		b.log.Error("interaction failed", append(attrs, "err", res.err)...)
+		b.reportError(errorKind(res.err))
 		return
 	}
 	b.log.Info("interaction", attrs...)
@@ -365,4 +452,58 @@ func (b *Bot) document(id, guild string) (*document.Document, bool) {
 		return nil, false
 	}
 	return d, true
+}
+
+// Kinds of failed interactions, for OnError.
+const (
+	ErrorDiscord = "discord" // a call to Discord failed
+	ErrorAnswer  = "answer"  // answering failed unexpectedly
+	ErrorPanic   = "panic"   // a handler panicked
+)
+
+func (b *Bot) reportError(kind string) {
+	if b.OnError != nil {
+		b.OnError(kind)
+	}
+}
+
+// errorKind is ErrorDiscord when a call to Discord is among err's causes
+// (the user may have seen nothing), ErrorAnswer otherwise.
+func errorKind(err error) string {
+	if errors.As(err, new(discordError)) {
+		return ErrorDiscord
+	}
+	return ErrorAnswer
+}
+
+// discordError marks an error from a call to Discord.
+type discordError struct{ err error }
+
+func (e discordError) Error() string { return e.err.Error() }
+func (e discordError) Unwrap() error { return e.err }
+
+// markingReplier marks its replier's errors as Discord's.
+type markingReplier struct{ r replier }
+
+func mark(err error) error {
+	if err == nil {
+		return nil
+	}
+	return discordError{err}
+}
+
+func (m markingReplier) Respond(i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
+	return mark(m.r.Respond(i, resp))
+}
+
+func (m markingReplier) Edit(i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
+	return mark(m.r.Edit(i, e))
+}
+
+func (m markingReplier) DeleteOriginal(i *discordgo.Interaction) error {
+	return mark(m.r.DeleteOriginal(i))
+}
+
+func (m markingReplier) Followup(i *discordgo.Interaction, p *discordgo.WebhookParams) error {
+	return mark(m.r.Followup(i, p))
 }

@@ -65,6 +65,20 @@ func (s slowAnswerer) Ask(ctx context.Context, q, server string, top int) (answe
 	return s.Answerer.Ask(ctx, q, server, top)
 }
 
+// gatedAnswerer answers only once release is closed, and says on started
+// when a question arrives.
+type gatedAnswerer struct {
+	*answer.Answerer
+	started chan struct{}
+	release chan struct{}
+}
+
+func (g gatedAnswerer) Ask(ctx context.Context, q, server string, top int) (answer.Answer, error) {
+	g.started <- struct{}{}
+	<-g.release
+	return g.Answerer.Ask(ctx, q, server, top)
+}
+
 // harness is a bot running against a Discord stand-in.
 type harness struct {
 	srv    *discordtest.Server
@@ -466,17 +480,20 @@ func TestRateLimit(t *testing.T) {
 func TestBusy(t *testing.T) {
 	t.Parallel()
 	ans, _ := library(t)
-	h := start(t, setup{answerer: slowAnswerer{ans, 700 * time.Millisecond}, tune: func(b *bot.Bot) { b.MaxInFlight = 1 }})
+	g := gatedAnswerer{ans, make(chan struct{}, 1), make(chan struct{})}
+	h := start(t, setup{answerer: g, tune: func(b *bot.Bot) { b.MaxInFlight = 1 }})
 	ctx := ctxT(t, 10*time.Second)
 	first, err := h.srv.Interact(ctx, ask(seedQuestion))
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // the first is being answered
+	<-g.started // the first holds the only slot
+	// The second waits for a slot a little, then is told the bot is busy.
 	_, _, m := h.interact(t, ctx, ask(seedQuestion))
 	if m.Flags&discordtest.FlagEphemeral == 0 || !strings.Contains(m.Content, "busy") {
 		t.Errorf("second while busy: %+v", m)
 	}
+	close(g.release)
 	if r, err := h.srv.WaitResponse(ctx, first); err != nil || !strings.Contains(string(r.Data), "Hikvision") {
 		t.Errorf("first: %v %s", err, r.Data)
 	}

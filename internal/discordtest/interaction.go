@@ -181,6 +181,8 @@ type interaction struct {
 	edits      []json.RawMessage
 	followups  []json.RawMessage
 	followMsgs map[string]*message
+	// httpPending: sent to an interactions endpoint, its HTTP response not yet read.
+	httpPending bool
 }
 
 // message is a message the bot posted through an interaction.

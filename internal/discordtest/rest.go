@@ -466,28 +466,38 @@ func (s *Server) serveCallback(w http.ResponseWriter, r *request, id, token stri
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if e := s.acceptCallbackLocked(st, cb.Type, cb.Data, files); e != nil {
+		return e
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// acceptCallbackLocked checks and records an interaction's callback, however it came (REST
+// callback or HTTP response). s.mu must be held.
+func (s *Server) acceptCallbackLocked(st *interaction, typ int, data json.RawMessage, files []File) *apiError {
 	now := time.Now()
 	if st.response != nil {
 		return errAlreadyAcknowledged
 	}
 	if now.Sub(st.dispatched) > s.opts.AckDeadline {
-		s.logf("callback for interaction %s after %v: Unknown interaction", id, now.Sub(st.dispatched).Round(time.Millisecond))
+		s.logf("callback for interaction %s after %v: Unknown interaction", st.id, now.Sub(st.dispatched).Round(time.Millisecond))
 		return errUnknownInteraction
 	}
-	if e := validateCallback(st.kind, cb.Type, cb.Data, len(files)); e != nil {
+	if e := validateCallback(st.kind, typ, data, len(files)); e != nil {
 		return e
 	}
-	st.response = &Response{Type: cb.Type, Data: nullToNil(cb.Data), Files: files, Received: now, Latency: now.Sub(st.dispatched)}
-	fields := messageFields(cb.Data, s.storeFiles(files, st.channelID))
-	switch cb.Type {
+	st.response = &Response{Type: typ, Data: nullToNil(data), Files: files, Received: now, Latency: now.Sub(st.dispatched)}
+	fields := messageFields(data, s.storeFiles(files, st.channelID))
+	switch typ {
 	case ResponseChannelMessage, ResponseDeferredChannelMessage:
 		msgType := 20 // CHAT_INPUT_COMMAND
 		if st.kind == InteractionComponent {
 			msgType = 19 // REPLY
 		}
-		if cb.Type == ResponseDeferredChannelMessage {
+		if typ == ResponseDeferredChannelMessage {
 			fields = map[string]json.RawMessage{}
-			if f, ok := messageFields(cb.Data, nil)["flags"]; ok {
+			if f, ok := messageFields(data, nil)["flags"]; ok {
 				fields["flags"] = withLoadingFlag(f) // only flags matter on a deferral
 			} else {
 				fields["flags"] = json.RawMessage("128")
@@ -506,7 +516,6 @@ func (s *Server) serveCallback(w http.ResponseWriter, r *request, id, token stri
 		st.original = st.source
 	}
 	s.notifyLocked()
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -577,6 +586,7 @@ func (s *Server) serveFollowup(w http.ResponseWriter, r *request, appID, token s
 	if e != nil {
 		return e
 	}
+	s.awaitHTTPResponse(r.Context(), token)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, e := s.lookupWebhook(appID, token)
@@ -609,6 +619,7 @@ func (s *Server) serveWebhookMessage(w http.ResponseWriter, r *request, appID, t
 			return e
 		}
 	}
+	s.awaitHTTPResponse(r.Context(), token)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, e := s.lookupWebhook(appID, token)

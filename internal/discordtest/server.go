@@ -213,7 +213,9 @@ func New(t testing.TB, opts Options) *Server {
 	mux.HandleFunc("/gateway/", s.serveGateway) // discordgo adds a trailing slash
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/attachments/", s.serveAttachment)
-	s.hs = httptest.NewServer(mux) // httptest listens on 127.0.0.1
+	// Assigned before serving starts: handlers read s.hs.
+	s.hs = httptest.NewUnstartedServer(mux) // httptest listens on 127.0.0.1
+	s.hs.Start()
 	t.Cleanup(s.Close)
 	return s
 }

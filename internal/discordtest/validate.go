@@ -125,6 +125,7 @@ func validateCommand(raw json.RawMessage) formErrors {
 		Description              string          `json:"description"`
 		Options                  []cmdOption     `json:"options"`
 		DefaultMemberPermissions json.RawMessage `json:"default_member_permissions"`
+		Contexts                 []int           `json:"contexts"`
 	}
 	var fe formErrors
 	if err := json.Unmarshal(raw, &c); err != nil {
@@ -137,6 +138,11 @@ func validateCommand(raw json.RawMessage) formErrors {
 			fe.add("default_member_permissions", "BASE_TYPE_BAD_INT", "Value is not int.")
 		} else if _, err := strconv.ParseUint(s, 10, 64); err != nil {
 			fe.add("default_member_permissions", "BASE_TYPE_BAD_INT", "Value \""+s+"\" is not int.")
+		}
+	}
+	for i, x := range c.Contexts {
+		if x < 0 || x > 2 { // GUILD, BOT_DM, PRIVATE_CHANNEL
+			fe.add(fmt.Sprintf("contexts.%d", i), "BASE_TYPE_CHOICES", "Value must be one of {0, 1, 2}.")
 		}
 	}
 	switch c.Type {

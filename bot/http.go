@@ -1,0 +1,223 @@
+package bot
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Limits of the interactions endpoint.
+const (
+	// maxInteractionBody bounds a request body; interactions are a few KiB.
+	maxInteractionBody = 1 << 20
+	// maxSignatureAge is how far a request's signed timestamp may be from
+	// now, either way, before it is refused as a replay.
+	maxSignatureAge = 5 * time.Minute
+	// firstResponseWait bounds the wait for a handler's first response:
+	// Discord gives up after 3 seconds (and /ask defers well before).
+	firstResponseWait = 3 * time.Second
+)
+
+// errRequestOver is the error of a first response that came after the
+// HTTP request it would have answered had ended.
+var errRequestOver = errors.New("the interaction's HTTP request ended before the first response")
+
+// InteractionsHandler returns the handler for Discord's Interactions
+// Endpoint URL (POST /interactions), which takes interactions instead of
+// the gateway when the application has one. It answers 405 to other methods
+// than POST, 413 to a body over 1 MiB, 401 unless the request is signed with
+// the application's key (cfg.PublicKey; Ed25519 over X-Signature-Timestamp
+// and the body, the timestamp within 5 minutes of now), 400 to invalid JSON,
+// a PING with a PONG, and 503 unless Run is running (before it starts, and
+// once shutting down). Other interactions are handled as over the gateway:
+// the first response is the HTTP response, later ones go through Discord's
+// REST API. A refused request runs nothing and is logged at debug level only.
+func (b *Bot) InteractionsHandler() http.Handler { return http.HandlerFunc(b.serveInteraction) }
+
+func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		b.refuse(w, r, http.StatusMethodNotAllowed, "method not allowed")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInteractionBody))
+	if err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			b.refuse(w, r, http.StatusRequestEntityTooLarge, "body too large")
+		} else {
+			b.refuse(w, r, http.StatusBadRequest, "unreadable body")
+		}
+		return
+	}
+	if why := b.checkSignature(r.Header, body, time.Now()); why != "" {
+		b.refuse(w, r, http.StatusUnauthorized, why)
+		return
+	}
+	i := new(discordgo.Interaction)
+	if err := json.Unmarshal(body, i); err != nil {
+		b.refuse(w, r, http.StatusBadRequest, "invalid JSON")
+		return
+	}
+	if i.Type == discordgo.InteractionPing {
+		writeBody(w, "application/json", []byte(`{"type":1}`))
+		return
+	}
+	s, ok := b.beginHTTP()
+	if !ok {
+		b.refuse(w, r, http.StatusServiceUnavailable, "not running")
+		return
+	}
+
+	hr := &httpReplier{
+		rest:    sessionReplier{s},
+		first:   make(chan *discordgo.InteractionResponse),
+		written: make(chan error, 1),
+		gone:    make(chan struct{}),
+	}
+	defer close(hr.gone)
+	done := make(chan struct{})
+	go func() {
+		defer b.wg.Done()
+		defer close(done)
+		b.handle(hr, i)
+	}()
+	t := time.NewTimer(firstResponseWait)
+	defer t.Stop()
+	select {
+	case resp := <-hr.first:
+		hr.written <- writeResponse(w, resp)
+	case <-done:
+		// Any Respond would have been taken above before the handler returned.
+		b.log.Warn("interaction not answered", "type", int(i.Type), "guild", i.GuildID)
+		http.Error(w, "interaction not answered", http.StatusInternalServerError)
+	case <-t.C:
+		b.log.Warn("interaction: no response in time", "type", int(i.Type), "guild", i.GuildID, "after", firstResponseWait)
+		http.Error(w, "no response in time", http.StatusInternalServerError)
+	case <-r.Context().Done():
+		// The client went away; the handler's Respond will say so.
+	}
+}
+
+// refuse answers a request that is not taken.
+func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, status int, why string) {
+	b.log.Debug("interaction request refused", "status", status, "reason", why, "remote", r.RemoteAddr)
+	http.Error(w, http.StatusText(status), status)
+}
+
+// checkSignature returns why a request is not signed by Discord for this
+// application, or "" when it is.
+func (b *Bot) checkSignature(h http.Header, body []byte, now time.Time) string {
+	key := b.cfg.PublicKey
+	if len(key) != ed25519.PublicKeySize {
+		return "no public key configured (DISCORD_PUBLIC_KEY)"
+	}
+	sigHex, stamp := h.Get("X-Signature-Ed25519"), h.Get("X-Signature-Timestamp")
+	if sigHex == "" || stamp == "" {
+		return "missing signature headers"
+	}
+	sig, err := hex.DecodeString(sigHex)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return "malformed signature"
+	}
+	sec, err := strconv.ParseInt(stamp, 10, 64)
+	if err != nil {
+		return "malformed timestamp"
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > maxSignatureAge || d < -maxSignatureAge {
+		return "timestamp too far from now"
+	}
+	msg := make([]byte, 0, len(stamp)+len(body))
+	msg = append(append(msg, stamp...), body...)
+	if !ed25519.Verify(key, msg, sig) {
+		return "wrong signature"
+	}
+	return ""
+}
+
+// beginHTTP registers an interaction in flight and returns the REST
+// session; false before Run has one and once shutting down.
+func (b *Bot) beginHTTP() (*discordgo.Session, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing || b.session == nil {
+		return nil, false
+	}
+	b.wg.Add(1)
+	return b.session, true
+}
+
+// writeResponse writes an interaction response as the HTTP response, and
+// flushes it so that Discord has it before any later call about it.
+func writeResponse(w http.ResponseWriter, resp *discordgo.InteractionResponse) error {
+	var ct string
+	var body []byte
+	var err error
+	if resp.Data != nil && len(resp.Data.Files) > 0 {
+		ct, body, err = discordgo.MultipartBodyWithJSON(resp, resp.Data.Files)
+	} else {
+		ct = "application/json"
+		body, err = json.Marshal(resp)
+	}
+	if err != nil {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return fmt.Errorf("encode response: %w", err)
+	}
+	return writeBody(w, ct, body)
+}
+
+func writeBody(w http.ResponseWriter, contentType string, body []byte) error {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(body); err != nil {
+		return err
+	}
+	if err := http.NewResponseController(w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+// httpReplier answers an interaction that came over HTTP: the first
+// Respond is handed to the request's goroutine, which writes it as the HTTP
+// response; everything else goes through the REST API.
+type httpReplier struct {
+	rest    sessionReplier
+	claimed atomic.Bool
+	first   chan *discordgo.InteractionResponse // taken by the request's goroutine
+	written chan error                          // what writing the first response came to
+	gone    chan struct{}                       // closed when the request's goroutine stops waiting
+}
+
+func (h *httpReplier) Respond(i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
+	if !h.claimed.CompareAndSwap(false, true) {
+		return h.rest.Respond(i, resp) // Discord refuses a second response, as over the gateway
+	}
+	select {
+	case h.first <- resp:
+		return <-h.written
+	case <-h.gone:
+		return errRequestOver
+	}
+}
+
+func (h *httpReplier) Edit(i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
+	return h.rest.Edit(i, e)
+}
+
+func (h *httpReplier) DeleteOriginal(i *discordgo.Interaction) error {
+	return h.rest.DeleteOriginal(i)
+}
+
+func (h *httpReplier) Followup(i *discordgo.Interaction, p *discordgo.WebhookParams) error {
+	return h.rest.Followup(i, p)
+}

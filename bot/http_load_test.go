@@ -1,0 +1,57 @@
+package bot_test
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestLoadHTTP sends 200 signed /ask to the interactions endpoint on a
+// loopback server, 50 in flight at a time, and checks every one is answered
+// inline with a quote. It logs request-to-response p50/p99 for
+// BENCHMARKS.md; it asserts no timing.
+func TestLoadHTTP(t *testing.T) {
+	// Over HTTP all 50 reach the bot together (the gateway stand-in sends
+	// one at a time), more than the default MaxInFlight of 32: the rest wait
+	// for a slot rather than being told the bot is busy.
+	h := startHTTP(t, setup{})
+	ctx := ctxT(t, 60*time.Second)
+	questions := []string{seedQuestion, "electrik buses in santiago", "What role do CGTN and Xinhua play?", "buen vivir", "ESG reports"}
+	const total, inFlight = 200, 50
+	lat := make([]time.Duration, total)
+	errs := make(chan string, total)
+	sem := make(chan struct{}, inFlight)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < total; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, r, err := h.srv.InteractHTTP(ctx, h.endpoint, h.key, ask(questions[i%len(questions)]))
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			var m struct{ Content string }
+			if err := json.Unmarshal(r.Data, &m); err != nil || r.Type != 4 || !strings.Contains(m.Content, "\n> ") {
+				errs <- "not answered inline with a quote: " + string(r.Data)
+				return
+			}
+			lat[i] = r.Latency
+		}(i)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	t.Logf("200 signed /ask over HTTP, 50 in flight: request->response p50 %v p99 %v max %v; %.0f req/s; RSS %.1f MiB",
+		lat[total/2], lat[total*99/100], lat[total-1], total/elapsed.Seconds(), rss())
+}
