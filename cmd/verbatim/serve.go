@@ -8,14 +8,20 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/joho/godotenv"
 
 	"github.com/verbatimbot/verbatim/bot"
+	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/config"
+	"github.com/verbatimbot/verbatim/internal/library"
+	"github.com/verbatimbot/verbatim/internal/metrics"
+	"github.com/verbatimbot/verbatim/internal/web"
 )
 
-// runServe runs the Discord bot until ctx ends. The configuration comes
+// runServe runs the Discord bot and its HTTP server until ctx ends. The configuration comes
 // from the environment, then from .env in the working directory for
 // variables the environment leaves unset.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -38,16 +44,76 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log := newLogger(cfg, stderr)
 	log.Info("starting", "config", cfg)
-	lib, err := openLibrary(cfg.DataDir, log)
+	return serve(ctx, cfg, log)
+}
+
+// watchEvery is how often the bot looks for documents that operators
+// added or removed from the command line.
+const watchEvery = 2 * time.Second
+
+// serve wires the library, the bot and the HTTP server, and runs them until
+// ctx ends or one of them fails.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	key, err := web.LoadKey(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	links := web.NewLinks(cfg.PublicBaseURL, key)
+	lib, err := library.Open(cfg.DataDir, library.Options{Log: log,
+		AnswerOptions: answer.Options{DocumentURL: links.DocumentURL}})
 	if err != nil {
 		return fmt.Errorf("open library in %s: %w", cfg.DataDir, err)
 	}
 	defer lib.Close()
-	b, err := bot.New(cfg, lib.answerer, lib.corpus, log)
+	if lib.IndexShared() {
+		log.Warn("another process owns the index directory: answering from an index in memory", "data_dir", cfg.DataDir)
+	}
+
+	reg := metrics.New(lib.Corpus().Len)
+	ans := metrics.Instrument(lib.Answerer(), reg)
+	b, err := bot.New(cfg, ans, lib.Corpus(), log)
 	if err != nil {
 		return err
 	}
-	return b.Run(ctx)
+	b.Curator = lib
+	b.OnError = reg.Error
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1)
+	go func() { defer wg.Done(); lib.Watch(ctx, watchEvery) }()
+
+	errs := make(chan error, 2)
+	running := 1
+	go func() { errs <- b.Run(ctx) }()
+	if cfg.ListenAddr != config.ListenOff {
+		opt := web.Options{Answerer: ans, Corpus: lib.Corpus(), Links: links, Metrics: reg, Log: log,
+			Ready: b.Ready}
+		if cfg.Mode == config.ModeHTTP {
+			opt.Interactions = b.InteractionsHandler()
+		}
+		h := web.New(opt).Handler()
+		running++
+		go func() {
+			if err := web.Serve(ctx, cfg.ListenAddr, h, log); err != nil {
+				errs <- fmt.Errorf("HTTP server on %s: %w", cfg.ListenAddr, err)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	// The first to stop stops the other: a bot that cannot connect takes
+	// the HTTP server down with it, and the other way round.
+	var first error
+	for ; running > 0; running-- {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+		cancel()
+	}
+	return first
 }
 
 // withEnvFile returns a getenv that falls back to the file's values; the
