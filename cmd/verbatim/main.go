@@ -39,7 +39,7 @@ const usage = `verbatim answers questions about interviews in the interviewee's 
 Usage:
   verbatim ask [--json] [--top N] [--server ID] [QUESTION]   answer from the corpus (no Discord needed);
                                                                with no QUESTION, one question per line from stdin
-  verbatim serve [--env FILE]                                 run the Discord bot (DISCORD_TOKEN, DISCORD_APP_ID…; .env read too)
+  verbatim serve [--env FILE]                                 run the Discord bot and its HTTP server (DISCORD_TOKEN, DISCORD_APP_ID…; .env read too)
   verbatim corpus add [--title T] [--url U] [--server ID] [--format F] FILE
                                                               add a transcript, Markdown or FAQ file (- for stdin, 1 MiB at most);
                                                               with --server, answered in that Discord server only
@@ -48,12 +48,13 @@ Usage:
   verbatim corpus remove [--server ID] ID                     remove an added document
   verbatim index rebuild                                      rebuild the search index from the documents (stop the bot first)
   verbatim eval [--qrels FILE] [--run FILE] [--json] DIR      measure retrieval on a labelled question set
+  verbatim healthcheck [--url URL]                            exit 0 when the running server's /healthz answers (for Docker)
 
 The corpus commands work while the bot runs on the same DATA_DIR: it picks
 changes up within a few seconds.
 
-Environment: DATA_DIR (default ./data) holds the added documents (documents/)
-and the index (index/). See README.md.
+Environment: DATA_DIR (default ./data) holds the added documents (documents/),
+the index (index/) and the key signing document links (link.key). See README.md.
 `
 
 // run is the whole program: args without the program name, the
