@@ -42,7 +42,7 @@ func LoadBEIR(dir, qrelsPath string) (*Set, error) {
 	if abs, err := filepath.Abs(dir); err == nil {
 		name = filepath.Base(abs)
 	}
-	set := &Set{Name: name}
+	set := &Set{Name: name, Dir: dir}
 
 	var docs map[string]bool // nil when there is no corpus to check against
 	cp := filepath.Join(dir, "corpus.jsonl")

@@ -32,6 +32,7 @@ type Query struct {
 // Set is a labelled question set.
 type Set struct {
 	Name    string
+	Dir     string                    // the folder it was loaded from
 	Corpus  []Doc                     // empty when the set is about the shipped seeds
 	Queries []Query                   // only judged queries (those with qrels) plus Decline queries
 	Qrels   map[string]map[string]int // query id -> doc id -> relevance (>0 relevant)
