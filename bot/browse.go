@@ -117,6 +117,11 @@ func (b *Bot) handleAutocomplete(r replier, i *discordgo.Interaction) outcome {
 			choices = b.documentChoices(typed, i.GuildID)
 		}
 	}
+	return b.suggest(r, i, choices)
+}
+
+// suggest answers an autocomplete interaction with choices (none when nil).
+func (b *Bot) suggest(r replier, i *discordgo.Interaction, choices []*discordgo.ApplicationCommandOptionChoice) outcome {
 	if choices == nil {
 		choices = []*discordgo.ApplicationCommandOptionChoice{}
 	}

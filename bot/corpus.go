@@ -333,14 +333,7 @@ func (b *Bot) handleCorpusAutocomplete(r replier, i *discordgo.Interaction) outc
 			choices = entryChoices(b.Curator.List(i.GuildID), typed, sub == "remove", i.GuildID)
 		}
 	}
-	err := r.Respond(i, &discordgo.InteractionResponse{
-		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
-		Data: &discordgo.InteractionResponseData{Choices: choices},
-	})
-	if err != nil {
-		err = fmt.Errorf("autocomplete: %w", err)
-	}
-	return outcome{hits: len(choices), err: err}
+	return b.suggest(r, i, choices)
 }
 
 // entryChoices are the entries whose title or id matches typed; the value

@@ -256,7 +256,7 @@ func (l *Library) Rebuild(ctx context.Context, progress func(done, total int)) e
 		_ = os.Rename(prev, dir)
 		return l.reopenLocked(dir, fmt.Errorf("rebuild index: %w", err))
 	}
-	if err := syncDir(l.dataDir); err != nil {
+	if err := store.SyncDir(l.dataDir); err != nil {
 		l.log.Warn("sync data directory", "err", err)
 	}
 	if err := l.reopenLocked(dir, nil); err != nil {
@@ -282,16 +282,4 @@ func (l *Library) reopenLocked(dir string, cause error) error {
 	}
 	l.index.x = x
 	return cause
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -331,7 +331,7 @@ func (s *Store) Create(r *Record) (FileState, error) {
 		return fail(err)
 	}
 	s.hook("create:renamed")
-	if err := syncDir(s.dir); err != nil {
+	if err := SyncDir(s.dir); err != nil {
 		return FileState{}, fmt.Errorf("store document %s: %w", r.ID, err)
 	}
 	s.hook("create:dir-synced")
@@ -357,15 +357,17 @@ func (s *Store) Remove(id string) error {
 		return fmt.Errorf("remove document %s: %w", id, err)
 	}
 	s.hook("remove:unlinked")
-	if err := syncDir(s.dir); err != nil {
+	if err := SyncDir(s.dir); err != nil {
 		return fmt.Errorf("remove document %s: %w", id, err)
 	}
 	s.hook("remove:dir-synced")
 	return nil
 }
 
-// syncDir makes a rename or an unlink in dir durable.
-func syncDir(dir string) error {
+// SyncDir makes a rename, a link or an unlink in dir durable: on Linux a
+// new or removed directory entry survives a crash only once the directory
+// itself is synced.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

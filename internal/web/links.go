@@ -13,6 +13,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/store"
 )
 
 // KeySize is the length in bytes of the key that signs document links.
@@ -122,7 +123,8 @@ func LoadKey(dataDir string) ([]byte, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("create link key %s: %w", path, err)
 	}
-	syncDir(dataDir)
+	// Failing to sync only risks a new key (and dead links) after a crash.
+	_ = store.SyncDir(dataDir)
 	return key, nil
 }
 
@@ -146,13 +148,4 @@ func newKey() ([]byte, error) {
 		return nil, fmt.Errorf("make link key: %w", err)
 	}
 	return key, nil
-}
-
-// syncDir makes a new directory entry durable; failure only risks making a
-// new key after a crash, so it is not reported.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
 }
