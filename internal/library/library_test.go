@@ -256,7 +256,7 @@ func TestAddRejects(t *testing.T) {
 		{"HTML doctype", Upload{Name: "page.txt", Data: []byte("<!DOCTYPE html>\n<p>Q: Why?</p>\n")}, Invalid, `"page.txt" is an HTML page, not a transcript`},
 		{"HTML tag", Upload{Name: "page.html", Data: []byte("  <html lang=en><body>Q: Why?\n\nA: Because.\n")}, Invalid, "is an HTML page"},
 		{"HTML body after a comment", Upload{Name: "p.txt", Data: []byte("<!-- saved -->\n<body>\nQ: Why?\n\nA: Because.\n")}, Invalid, "is an HTML page"},
-		{"no turns", Upload{Name: "notes.txt", Data: []byte("Just some prose about the harbour.\n\nAnother paragraph.\n")}, Invalid, `"notes.txt" cannot be added: no speaker turns found: expected lines like "Name: …" or "Q: …".`},
+		{"no turns", Upload{Name: "notes.txt", Data: []byte("Just some prose about the harbour.\n\nAnother paragraph.\n")}, Invalid, `"notes.txt" cannot be added: no speaker turns found: expected lines like "Name: …" or "Q: …", each speaker's label starting two or more paragraphs (or named as interviewer or interviewee in the front matter).`},
 		{"bad FAQ line", Upload{Name: "faq.jsonl", Data: []byte("{\"question\":\"Why?\",\"answer\":\"Because.\"}\n{bad\n")}, Invalid, `"faq.jsonl" cannot be added: line 2: expected a JSON object`},
 		{"bad front matter line", Upload{Name: "a.txt", Data: []byte("---\ntitle: x\nbogus: 1\n---\nQ: a\n\nA: b\n")}, Invalid, `"a.txt" cannot be added: line 3: unknown front-matter key "bogus"`},
 		{"duplicate in server", Upload{Name: "copy.txt", Data: []byte(harbour), Server: "7"}, Duplicate, `This file is already in the corpus for this server, as interview-with-a-harbour-master ("Interview with a harbour master"); nothing was added.`},

@@ -65,7 +65,7 @@ func errorf(line int, format string, args ...any) *Error {
 
 // Messages for a file in which nothing of the expected shape was found.
 const (
-	noTurnsMsg    = `no speaker turns found: expected lines like "Name: …" or "Q: …"`
+	noTurnsMsg    = `no speaker turns found: expected lines like "Name: …" or "Q: …", each speaker's label starting two or more paragraphs (or named as interviewer or interviewee in the front matter)`
 	noHeadingsMsg = `no questions found: expected Markdown headings like "## What is …?", each followed by its answer`
 	noJSONLMsg    = `no questions found: expected one JSON object per line, like {"question": "…", "answer": "…"}`
 	noCSVMsg      = `no questions found: expected a header row naming "question" and "answer" columns, then one row per question`
