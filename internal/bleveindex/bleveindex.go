@@ -90,6 +90,8 @@ type Index struct {
 
 	mu    sync.RWMutex
 	stats stats // true field lengths for BM25
+
+	bleveSearch bool // search through bleve's searchers instead of topK (tests)
 }
 
 // stats are the figures BM25 needs that bleve does not keep: how many
@@ -603,9 +605,28 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		return res, nil
 	}
 
+	clauses, err := x.clauses(ctx, r, cs, terms, langs)
+	if err != nil {
+		return answer.Result{}, err
+	}
+	if x.bleveSearch {
+		res.Matches, err = x.searchBleve(ctx, r, cs, clauses, terms, limit)
+		return res, err
+	}
+	hits, err := topK(ctx, r, &cs.bm25, clauses, cs.others, limit)
+	if err != nil {
+		return answer.Result{}, fmt.Errorf("search: %w", err)
+	}
+	res.Matches = matchesOf(hits, terms)
+	return res, nil
+}
+
+// clauses are the term queries a search scores: each term in its
+// language's body field, and, boosted, in its question field.
+func (x *Index) clauses(ctx context.Context, r index.IndexReader, cs corpusStats, terms []answer.Term, langs []*language) ([]clause, error) {
 	fit := languageFit(terms, langs)
-	var body, boost []query.Query
-	for _, t := range terms {
+	var body, boost []clause
+	for ti, t := range terms {
 		l := languageOf(t.Lang)
 		w := fit[l.code]
 		if t.Corrected {
@@ -613,15 +634,30 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		}
 		bw, err := x.idfShare(ctx, r, cs, l, l.body, t.Text, uint64(t.DocFreq))
 		if err != nil {
-			return answer.Result{}, err
+			return nil, err
 		}
-		body = append(body, termQuery(l.body, t.Text, w*bw))
+		body = append(body, clause{field: l.body, term: t.Text, boost: w * bw, termIndex: ti})
 		if x.tuning.QuestionBoost > 0 {
 			qw, err := x.idfShare(ctx, r, cs, l, l.question, t.Text, 0)
 			if err != nil {
-				return answer.Result{}, err
+				return nil, err
 			}
-			boost = append(boost, termQuery(l.question, t.Text, w*x.tuning.QuestionBoost*qw))
+			boost = append(boost, clause{field: l.question, term: t.Text, boost: w * x.tuning.QuestionBoost * qw, termIndex: ti, question: true})
+		}
+	}
+	return append(body, boost...), nil
+}
+
+// searchBleve is the search as bleve's searchers ran it before topK: a
+// boolean query, must the body disjunction, should the question one, must
+// not other servers' sections. Tests compare topK with it.
+func (x *Index) searchBleve(ctx context.Context, r index.IndexReader, cs corpusStats, clauses []clause, terms []answer.Term, limit int) ([]answer.Match, error) {
+	var body, boost []query.Query
+	for _, c := range clauses {
+		if c.question {
+			boost = append(boost, termQuery(c.field, c.term, c.boost))
+		} else {
+			body = append(body, termQuery(c.field, c.term, c.boost))
 		}
 	}
 	bq := query.NewBooleanQuery([]query.Query{query.NewDisjunctionQuery(body)}, nil, nil)
@@ -642,19 +678,20 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 	ctx = context.WithValue(ctx, search.BM25StatsKey, &cs.bm25)
 	sr, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
-		return answer.Result{}, fmt.Errorf("search: %w", err)
+		return nil, fmt.Errorf("search: %w", err)
 	}
+	var ms []answer.Match
 	for _, h := range sr.Hits {
 		ref, ok := parseRef(h.ID)
 		if !ok {
 			continue
 		}
-		res.Matches = append(res.Matches, answer.Match{Ref: ref, Score: h.Score})
+		ms = append(ms, answer.Match{Ref: ref, Score: h.Score})
 	}
-	if err := matchedTerms(ctx, r, terms, res.Matches); err != nil {
-		return answer.Result{}, err
+	if err := matchedTerms(ctx, r, terms, ms); err != nil {
+		return nil, err
 	}
-	return res, nil
+	return ms, nil
 }
 
 // languageFit weighs each language's terms by how much of the question

@@ -1,0 +1,166 @@
+package bleveindex_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/verbatimbot/verbatim/internal/answer"
+	"github.com/verbatimbot/verbatim/internal/bleveindex"
+	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/eval"
+	"github.com/verbatimbot/verbatim/internal/parse"
+	"github.com/verbatimbot/verbatim/seeds"
+)
+
+// TestTopKMatchesBleve compares the postings scorer with bleve's searchers
+// on several corpora: the same sections in the same order, the same terms
+// matched, and scores equal but for the last bits of a sum.
+func TestTopKMatchesBleve(t *testing.T) {
+	seedDocs, err := seeds.Documents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedSet, err := eval.LoadBEIR(filepath.Join("..", "..", "evalsets", "seeds"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seedQs []string
+	for _, q := range seedSet.Queries {
+		seedQs = append(seedQs, q.Text)
+	}
+	spanish := spanishDoc(t)
+	spanishQs := []string{"¿Cuánto litio produce Chile?", "precio del litio en 2023", "informacion sobre tecnologia de baterias",
+		"What is the capital of Australia?", "lithium China", "Tianqi", "salares de Atacama agua"}
+
+	gen, genQs := generated(3000)
+	// Some generated documents belong to servers, so the exclusion is
+	// exercised: "s1" and "s2" each own a tenth.
+	for i, d := range gen {
+		switch i % 10 {
+		case 1:
+			d.Server = "s1"
+		case 2:
+			d.Server = "s2"
+		}
+	}
+	cases := []struct {
+		name    string
+		docs    []*document.Document
+		qs      []string
+		servers [][]string
+		limits  []int
+	}{
+		{"seeds", seedDocs, seedQs, [][]string{nil}, []int{10, 3}},
+		{"seeds+spanish", append(append([]*document.Document{}, seedDocs...), spanish), append(append([]string{}, seedQs...), spanishQs...), [][]string{nil}, []int{10}},
+		{"generated", gen, genQs[:200], [][]string{nil, {"s1"}, {"s1", "s2"}}, []int{10, 1, 50}},
+	}
+	for _, set := range []struct{ dir, qrels string }{{"stackfaq", ""}, {"scifact", "qrels_test.tsv"}} {
+		if testing.Short() {
+			break
+		}
+		if _, err := os.Stat(filepath.Join(evaldata, set.dir)); err != nil {
+			continue
+		}
+		s := loadSet(t, set.dir, set.qrels)
+		var qs []string
+		for _, q := range s.Queries {
+			qs = append(qs, q.Text)
+		}
+		cases = append(cases, struct {
+			name    string
+			docs    []*document.Document
+			qs      []string
+			servers [][]string
+			limits  []int
+		}{set.dir, s.Documents(), qs, [][]string{nil}, []int{10}})
+	}
+	ctx := context.Background()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			if _, _, err := x.Sync(tc.docs); err != nil {
+				t.Fatal(err)
+			}
+			diffs := 0
+			for _, servers := range tc.servers {
+				for _, limit := range tc.limits {
+					for _, q := range tc.qs {
+						query := answer.Query{Text: q, Servers: servers, Limit: limit}
+						bleveindex.UseBleveSearch(x, true)
+						want, err := x.Search(ctx, query)
+						if err != nil {
+							t.Fatal(err)
+						}
+						bleveindex.UseBleveSearch(x, false)
+						got, err := x.Search(ctx, query)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if d := compareMatches(want.Matches, got.Matches); d != "" {
+							diffs++
+							if diffs <= 5 {
+								t.Errorf("%q servers %v limit %d: %s", q, servers, limit, d)
+							}
+						}
+					}
+				}
+			}
+			if diffs > 0 {
+				t.Errorf("%d searches differ", diffs)
+			}
+		})
+	}
+}
+
+// compareMatches describes how got differs from want. Sections whose
+// scores tie within rounding may trade places, and only a tie at the last
+// place may change which section is kept.
+func compareMatches(want, got []answer.Match) string {
+	if len(want) != len(got) {
+		return fmt.Sprintf("%d matches, want %d", len(got), len(want))
+	}
+	close := func(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(math.Abs(a), math.Abs(b)) }
+	for i := range want {
+		w, g := want[i], got[i]
+		if !close(w.Score, g.Score) {
+			return fmt.Sprintf("#%d score %v (%s), want %v (%s)", i, g.Score, g.Ref, w.Score, w.Ref)
+		}
+		if w.Ref != g.Ref {
+			// A rounding tie: the two must be adjacent in the other list.
+			if (i+1 < len(want) && want[i+1].Ref == g.Ref && close(want[i+1].Score, w.Score)) ||
+				(i > 0 && want[i-1].Ref == g.Ref && close(want[i-1].Score, w.Score)) ||
+				(i == len(want)-1 && close(g.Score, w.Score)) {
+				continue
+			}
+			return fmt.Sprintf("#%d is %s, want %s", i, g.Ref, w.Ref)
+		}
+		if fmt.Sprint(w.Terms) != fmt.Sprint(g.Terms) || w.Lang != g.Lang {
+			return fmt.Sprintf("#%d %s terms %v %q, want %v %q", i, g.Ref, g.Terms, g.Lang, w.Terms, w.Lang)
+		}
+	}
+	return ""
+}
+
+// spanishDoc is the Spanish interview of the answer package's tests.
+func spanishDoc(tb testing.TB) *document.Document {
+	tb.Helper()
+	const id = "litio-america-latina"
+	data, err := os.ReadFile(filepath.Join("..", "answer", "testdata", "es", id+".txt"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := parse.Parse(data, parse.Options{Name: id + ".txt"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d.ID = id
+	return &d
+}
