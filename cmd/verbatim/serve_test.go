@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -76,60 +79,15 @@ func TestServeProcess(t *testing.T) {
 	lib.Close()
 
 	srv := discordtest.New(t, discordtest.Options{})
-	addr := freeAddr(t)
-	var stderr lockedBuffer
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(),
-		"VERBATIM_TEST_MAIN=1", "VERBATIM_TEST_ARGS=serve --env "+filepath.Join(dir, "no.env"),
-		"DISCORD_TOKEN="+srv.Options().Token, "DISCORD_APP_ID="+srv.Options().AppID,
-		"DISCORD_GUILD_ID="+srv.Options().GuildID, "DISCORD_BASE_URL="+srv.URL(),
-		"DATA_DIR="+dir, "LISTEN_ADDR="+addr, "LOG_LEVEL=debug")
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("serve's log:\n%s", stderr.String())
-		}
-	}()
+	p := startServe(t, srv, dir)
+	ctx := p.ctx
 	if _, err := srv.WaitCommands(ctx, srv.Options().GuildID); err != nil {
 		t.Fatalf("commands not registered: %v", err)
 	}
-	t.Logf("process start -> commands registered: %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("process start -> commands registered: %v", time.Since(p.start).Round(time.Millisecond))
 
-	get := func(path string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	// The HTTP server starts beside the bot; wait (bounded) for readiness.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if code, _ := get("/readyz"); code == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			code, body := get("/readyz")
-			t.Fatalf("/readyz: %d %s", code, body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	get := p.get
+	p.waitReady()
 	if code, body := get("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz: %d %s", code, body)
 	}
@@ -183,18 +141,128 @@ func TestServeProcess(t *testing.T) {
 		t.Errorf("the running bot did not pick up the added document: %q", got)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("serve exited with %v after SIGTERM", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Errorf("serve still running 10s after SIGTERM")
-	}
-	if strings.Contains(stderr.String(), srv.Options().Token) {
+	p.stop()
+	if strings.Contains(p.stderr.String(), srv.Options().Token) {
 		t.Error("the token appears in the log")
 	}
+}
+
+// serveProcess is `verbatim serve` running as a child process.
+type serveProcess struct {
+	t      *testing.T
+	ctx    context.Context
+	addr   string // its HTTP server
+	start  time.Time
+	cmd    *exec.Cmd
+	exited chan error
+	stderr *lockedBuffer
+}
+
+// startServe starts `verbatim serve` on dataDir against the stand-in,
+// with extra environment variables, and kills it when the test ends.
+func startServe(t *testing.T, srv *discordtest.Server, dataDir string, env ...string) *serveProcess {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	p := &serveProcess{t: t, ctx: ctx, addr: freeAddr(t), exited: make(chan error, 1), stderr: &lockedBuffer{}}
+	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	p.cmd.Env = append(append(os.Environ(),
+		"VERBATIM_TEST_MAIN=1", "VERBATIM_TEST_ARGS=serve --env "+filepath.Join(dataDir, "no.env"),
+		"DISCORD_TOKEN="+srv.Options().Token, "DISCORD_APP_ID="+srv.Options().AppID,
+		"DISCORD_GUILD_ID="+srv.Options().GuildID, "DISCORD_BASE_URL="+srv.URL(),
+		"DATA_DIR="+dataDir, "LISTEN_ADDR="+p.addr, "LOG_LEVEL=debug"), env...)
+	p.cmd.Stdout, p.cmd.Stderr = io.Discard, p.stderr
+	p.start = time.Now()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+		if t.Failed() {
+			t.Logf("serve's log:\n%s", p.stderr.String())
+		}
+	})
+	return p
+}
+
+// get fetches path from the process's HTTP server.
+func (p *serveProcess) get(path string) (int, string) {
+	p.t.Helper()
+	req, _ := http.NewRequestWithContext(p.ctx, http.MethodGet, "http://"+p.addr+path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// waitReady waits (bounded) until /readyz answers 200.
+func (p *serveProcess) waitReady() {
+	p.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if code, _ := p.get("/readyz"); code == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			code, body := p.get("/readyz")
+			p.t.Fatalf("/readyz: %d %s", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and expects exit status 0 within 10 s.
+func (p *serveProcess) stop() {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		p.t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			p.t.Errorf("serve exited with %v after SIGTERM", err)
+		}
+	case <-time.After(10 * time.Second):
+		p.t.Errorf("serve still running 10s after SIGTERM")
+	}
+}
+
+// TestServeProcessHTTPMode runs `verbatim serve` with DISCORD_MODE=http:
+// no gateway connection, the commands registered, and /interactions on
+// its HTTP server answering a signed PING and /ask and refusing a request
+// signed with another key.
+func TestServeProcessHTTPMode(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, other, _ := ed25519.GenerateKey(nil)
+	srv := discordtest.New(t, discordtest.Options{})
+	p := startServe(t, srv, t.TempDir(), "DISCORD_MODE=http", "DISCORD_PUBLIC_KEY="+hex.EncodeToString(pub))
+	if _, err := srv.WaitCommands(p.ctx, srv.Options().GuildID); err != nil {
+		t.Fatalf("commands not registered: %v", err)
+	}
+	p.waitReady()
+	endpoint := "http://" + p.addr + "/interactions"
+	if _, r, err := srv.InteractHTTP(p.ctx, endpoint, priv, discordtest.Ping()); err != nil || r.Type != discordtest.ResponsePong {
+		t.Fatalf("PING: %v %+v", err, r)
+	}
+	_, r, err := srv.InteractHTTP(p.ctx, endpoint, priv, discordtest.Command("ask", discordtest.String("question", "Which companies compete with European providers?")))
+	if err != nil || !strings.Contains(string(r.Data), "Hikvision") {
+		t.Fatalf("/ask over HTTP: %v %s", err, r.Data)
+	}
+	var se *discordtest.StatusError
+	if _, _, err := srv.InteractHTTP(p.ctx, endpoint, other, discordtest.Ping()); !errors.As(err, &se) || se.Code != http.StatusUnauthorized {
+		t.Errorf("a request signed with another key: %v", err)
+	}
+	if srv.Identifies() != 0 {
+		t.Errorf("http mode opened a gateway connection (%d identifies)", srv.Identifies())
+	}
+	p.stop()
 }
