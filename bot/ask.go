@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +83,9 @@ func (b *Bot) handleAsk(r replier, i *discordgo.Interaction) outcome {
 		return b.fail(r, i, textBusy)
 	}
 	defer b.release()
-	b.log.Debug("ask", "guild", i.GuildID, "question", question)
+	if b.log.Enabled(context.Background(), slog.LevelDebug) {
+		b.log.Debug("ask", "guild", i.GuildID, "question", question)
+	}
 
 	// The answer is computed on its own context: shutdown lets it finish.
 	ctx, cancel := context.WithTimeout(context.Background(), askTime)

@@ -156,7 +156,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("discord session: %w", err)
 	}
-	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
+	// Up to MaxInFlight answers, and the autocompletes and buttons besides,
+	// call Discord at once: keep that many connections alive between bursts
+	// rather than closing all but a few and dialling (and, in production,
+	// TLS-handshaking) anew for the next burst.
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256,
+		MaxIdleConnsPerHost: max(2*b.MaxInFlight, 64), IdleConnTimeout: 90 * time.Second}
 	defer tr.CloseIdleConnections()
 	var rt http.RoundTripper = tr
 	if b.cfg.BaseURL != config.DefaultBaseURL {

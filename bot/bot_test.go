@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -91,6 +92,44 @@ type setup struct {
 	global   bool // register globally instead of in the stand-in's guild
 	answerer bot.Answerer
 	tune     func(*bot.Bot)
+	// prodLog logs as in production by default (info level, text) to a
+	// buffer shown only if the test fails, instead of everything down to
+	// debug to the test log: for the load tests, whose figures should not
+	// include the test framework's logging.
+	prodLog bool
+}
+
+// logHandler is where a harness's bot logs: the test log at debug level,
+// or with prodLog an info-level buffer shown if the test fails.
+func logHandler(t *testing.T, st setup) slog.Handler {
+	if !st.prodLog {
+		return slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})
+	}
+	buf := new(lockedBuffer)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("bot log:\n%s", buf.String())
+		}
+	})
+	return slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo})
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func start(t *testing.T, st setup) *harness {
@@ -105,7 +144,7 @@ func start(t *testing.T, st setup) *harness {
 	if st.answerer != nil {
 		a = st.answerer
 	}
-	b, err := bot.New(cfg, a, set, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	b, err := bot.New(cfg, a, set, slog.New(logHandler(t, st)))
 	if err != nil {
 		t.Fatal(err)
 	}

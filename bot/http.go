@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +21,9 @@ import (
 const (
 	// maxInteractionBody bounds a request body; interactions are a few KiB.
 	maxInteractionBody = 1 << 20
+	// maxBodyHint bounds the buffer allocated from a request's
+	// Content-Length before its body arrives.
+	maxBodyHint = 64 << 10
 	// maxSignatureAge is how far a request's signed timestamp may be from
 	// now, either way, before it is refused as a replay.
 	maxSignatureAge = 5 * time.Minute
@@ -49,7 +54,10 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, r, http.StatusMethodNotAllowed, "method not allowed")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInteractionBody))
+	// The body is read after the signed timestamp, which is what the
+	// signature is over: the message to verify costs no further copy.
+	stamp := r.Header.Get("X-Signature-Timestamp")
+	msg, err := readBody(http.MaxBytesReader(w, r.Body, maxInteractionBody), stamp, r.ContentLength)
 	if err != nil {
 		if errors.As(err, new(*http.MaxBytesError)) {
 			b.refuse(w, r, http.StatusRequestEntityTooLarge, "body too large")
@@ -58,12 +66,15 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if why := b.checkSignature(r.Header, body, time.Now()); why != "" {
+	body := msg[len(stamp):]
+	if why := b.checkSignature(r.Header.Get("X-Signature-Ed25519"), stamp, msg, time.Now()); why != "" {
 		b.refuse(w, r, http.StatusUnauthorized, why)
 		return
 	}
 	i := new(discordgo.Interaction)
-	if err := json.Unmarshal(body, i); err != nil {
+	// Its UnmarshalJSON checks the JSON as json.Unmarshal would: calling it
+	// directly saves json.Unmarshal's own pass over the whole body first.
+	if err := i.UnmarshalJSON(body); err != nil {
 		b.refuse(w, r, http.StatusBadRequest, "invalid JSON")
 		return
 	}
@@ -114,18 +125,22 @@ func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, status int, why str
 }
 
 // checkSignature returns why a request is not signed by Discord for this
-// application, or "" when it is.
-func (b *Bot) checkSignature(h http.Header, body []byte, now time.Time) string {
+// application, or "" when it is: sigHex and stamp are its
+// X-Signature-Ed25519 and X-Signature-Timestamp headers, msg is stamp
+// followed by the body.
+func (b *Bot) checkSignature(sigHex, stamp string, msg []byte, now time.Time) string {
 	key := b.cfg.PublicKey
 	if len(key) != ed25519.PublicKeySize {
 		return "no public key configured (DISCORD_PUBLIC_KEY)"
 	}
-	sigHex, stamp := h.Get("X-Signature-Ed25519"), h.Get("X-Signature-Timestamp")
 	if sigHex == "" || stamp == "" {
 		return "missing signature headers"
 	}
-	sig, err := hex.DecodeString(sigHex)
-	if err != nil || len(sig) != ed25519.SignatureSize {
+	var sig [ed25519.SignatureSize]byte
+	if len(sigHex) != 2*len(sig) {
+		return "malformed signature"
+	}
+	if _, err := hex.Decode(sig[:], []byte(sigHex)); err != nil {
 		return "malformed signature"
 	}
 	sec, err := strconv.ParseInt(stamp, 10, 64)
@@ -135,12 +150,36 @@ func (b *Bot) checkSignature(h http.Header, body []byte, now time.Time) string {
 	if d := now.Sub(time.Unix(sec, 0)); d > maxSignatureAge || d < -maxSignatureAge {
 		return "timestamp too far from now"
 	}
-	msg := make([]byte, 0, len(stamp)+len(body))
-	msg = append(append(msg, stamp...), body...)
-	if !ed25519.Verify(key, msg, sig) {
+	if !ed25519.Verify(key, msg, sig[:]) {
 		return "wrong signature"
 	}
 	return ""
+}
+
+// readBody reads r after prefix into one buffer, sized from the request's
+// Content-Length when it has one (-1 when not). The size is trusted only up
+// to maxBodyHint, so that a request claiming a large body cannot make the
+// bot allocate for it before sending it.
+func readBody(r io.Reader, prefix string, contentLength int64) ([]byte, error) {
+	size := int64(512)
+	if contentLength >= 0 {
+		size = min(contentLength, maxBodyHint) + 1 // +1: reads EOF without growing
+	}
+	buf := make([]byte, len(prefix), int64(len(prefix))+size)
+	copy(buf, prefix)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // beginHTTP registers an interaction in flight and returns the REST
@@ -165,7 +204,13 @@ func writeResponse(w http.ResponseWriter, resp *discordgo.InteractionResponse) e
 		ct, body, err = discordgo.MultipartBodyWithJSON(resp, resp.Data.Files)
 	} else {
 		ct = "application/json"
-		body, err = json.Marshal(resp)
+		buf := jsonBufs.Get().(*bytes.Buffer)
+		defer jsonBufs.Put(buf)
+		buf.Reset()
+		// As json.Marshal, without copying the result out of the encoder.
+		if err = json.NewEncoder(buf).Encode(resp); err == nil {
+			body = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		}
 	}
 	if err != nil {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
@@ -173,6 +218,10 @@ func writeResponse(w http.ResponseWriter, resp *discordgo.InteractionResponse) e
 	}
 	return writeBody(w, ct, body)
 }
+
+// jsonBufs are buffers for encoding responses; they are written out before
+// being put back.
+var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func writeBody(w http.ResponseWriter, contentType string, body []byte) error {
 	w.Header().Set("Content-Type", contentType)

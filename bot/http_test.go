@@ -102,8 +102,12 @@ func startHTTP(t *testing.T, st setup) *httpHarness {
 		a = st.answerer
 	}
 	h := &httpHarness{srv: srv, key: key, ans: &countingAnswerer{Answerer: a}, logs: &logRecorder{}, done: make(chan error, 1)}
-	log := slog.New(slog.NewMultiHandler(
-		slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}), h.logs))
+	var log *slog.Logger
+	if st.prodLog {
+		log = slog.New(logHandler(t, st)) // h.logs records nothing
+	} else {
+		log = slog.New(slog.NewMultiHandler(logHandler(t, st), h.logs))
+	}
 	h.bot, err = bot.New(cfg, h.ans, set, log)
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
@@ -68,5 +70,21 @@ func TestRenderHitsFits(t *testing.T) {
 		if strings.HasPrefix(line, "> … This") && !strings.HasSuffix(line, "power. …") {
 			t.Errorf("cut mid-sentence: %q", line[len(line)-30:])
 		}
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	body := strings.Repeat("x", 3000)
+	for _, cl := range []int64{-1, 0, 10, 3000, 5000, 1 << 30} { // unknown, wrong, right, claimed huge
+		got, err := readBody(iotest.OneByteReader(strings.NewReader(body)), "1700000000", cl)
+		if err != nil || string(got) != "1700000000"+body {
+			t.Errorf("Content-Length %d: got %d bytes, %v", cl, len(got), err)
+		}
+		if cap(got) > 2*maxBodyHint {
+			t.Errorf("Content-Length %d: allocated %d bytes for a 3 KB body", cl, cap(got))
+		}
+	}
+	if _, err := readBody(iotest.ErrReader(errors.New("boom")), "", -1); err == nil {
+		t.Error("read error not returned")
 	}
 }

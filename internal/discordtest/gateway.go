@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -100,12 +102,29 @@ func (c *gwConn) writeDispatch(compress bool, payload []byte) error {
 	if !compress {
 		return c.write(websocket.TextMessage, payload)
 	}
-	var buf bytes.Buffer
-	zw := zlib.NewWriter(&buf)
-	zw.Write(payload)
-	zw.Close()
-	return c.write(websocket.BinaryMessage, buf.Bytes())
+	z := zlibPool.Get().(*zlibBuf)
+	defer zlibPool.Put(z)
+	z.buf.Reset()
+	z.w.Reset(&z.buf)
+	z.w.Write(payload)
+	z.w.Close()
+	return c.write(websocket.BinaryMessage, z.buf.Bytes())
 }
+
+// zlibBuf is a reusable zlib stream: a compressor holds some 800 KiB of
+// state, which a new writer per frame allocated and cleared again.
+type zlibBuf struct {
+	buf bytes.Buffer
+	w   *zlib.Writer
+}
+
+// zlibPool's writers compress at zlib's fastest level: any level is a valid stream for
+// the client, and the stand-in's compression shares the CPU with the bot under test.
+var zlibPool = sync.Pool{New: func() any {
+	z := new(zlibBuf)
+	z.w, _ = zlib.NewWriterLevel(&z.buf, zlib.BestSpeed)
+	return z
+}}
 
 func (c *gwConn) closeWith(code int, text string) {
 	c.wmu.Lock()
@@ -362,12 +381,23 @@ func (s *Server) deliver(c *gwConn, sess *gwSession, frames [][]byte) bool {
 	return true
 }
 
+// dispatchFrame renders a dispatch frame; d may be JSON already (json.RawMessage).
 func dispatchFrame(name string, seq int64, d any) []byte {
-	b, err := json.Marshal(map[string]any{"op": opDispatch, "t": name, "s": seq, "d": d})
-	if err != nil {
-		panic("discordtest: marshal dispatch: " + err.Error())
+	raw, ok := d.(json.RawMessage)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(d); err != nil {
+			panic("discordtest: marshal dispatch: " + err.Error())
+		}
 	}
-	return b
+	t, _ := json.Marshal(name)
+	b := make([]byte, 0, len(raw)+len(t)+40)
+	b = append(b, `{"op":`...)
+	b = strconv.AppendInt(b, opDispatch, 10)
+	b = append(append(b, `,"t":`...), t...)
+	b = strconv.AppendInt(append(b, `,"s":`...), seq, 10)
+	b = append(append(b, `,"d":`...), raw...)
+	return append(b, '}')
 }
 
 // logDispatchLocked assigns the next sequence number to an event and keeps it for replay.
@@ -387,6 +417,14 @@ func (s *Server) logDispatchLocked(sess *gwSession, name string, d any) []byte {
 // replayed when the client resumes, as on Discord. onLogged runs with s.mu held, right
 // after the event got its sequence number.
 func (s *Server) dispatch(waitReady func() error, name string, d any, onLogged func()) error {
+	// Rendered before taking the locks, which every dispatch and callback share.
+	raw, ok := d.(json.RawMessage)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(d); err != nil {
+			return fmt.Errorf("discordtest: marshal %s: %w", name, err)
+		}
+	}
 	for {
 		if err := waitReady(); err != nil {
 			return err
@@ -400,7 +438,7 @@ func (s *Server) dispatch(waitReady func() error, name string, d any, onLogged f
 			continue // lost the connection between the wait and here: wait again
 		}
 		sess := s.sess
-		f := s.logDispatchLocked(sess, name, d)
+		f := s.logDispatchLocked(sess, name, raw)
 		if onLogged != nil {
 			onLogged()
 		}

@@ -7,10 +7,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -87,10 +89,58 @@ func (s *Server) HTTPInteraction(in Interaction) (string, []byte, error) {
 // answers other than 200 gets a *StatusError; one whose answer breaks the rules an error
 // naming them.
 func (s *Server) InteractHTTP(ctx context.Context, endpoint string, key ed25519.PrivateKey, in Interaction) (string, Response, error) {
-	st, body, err := s.buildHTTP(in)
+	p, err := s.PrepareHTTP(endpoint, key, in)
 	if err != nil {
 		return "", Response{}, err
 	}
+	return s.SendHTTP(ctx, p)
+}
+
+// SignedInteraction is an interaction built and signed for an interactions endpoint but not
+// sent yet: see PrepareHTTP.
+type SignedInteraction struct {
+	st       *interaction // nil for a PING
+	endpoint string
+	body     []byte
+	header   http.Header
+	sent     atomic.Bool
+}
+
+// PrepareHTTP builds in as Discord would POST it to endpoint and signs it with key as of
+// now, without sending it or registering it: SendHTTP does that. A load test prepares its
+// requests before its clock starts, so that what it times is the endpoint's work rather
+// than its own (Discord builds and signs its requests on its own machines). The signature's
+// timestamp is now: send within the endpoint's replay window (Discord's is 5 minutes).
+// Commands must be registered, as for Interact.
+func (s *Server) PrepareHTTP(endpoint string, key ed25519.PrivateKey, in Interaction) (*SignedInteraction, error) {
+	st, body, err := s.buildHTTP(in)
+	if err != nil {
+		return nil, err
+	}
+	stamp := strconv.FormatInt(time.Now().Unix(), 10)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", "Discord-Interactions/1.0 (+https://discord.com)")
+	h.Set("X-Signature-Timestamp", stamp)
+	h.Set("X-Signature-Ed25519", Sign(key, stamp, body))
+	return &SignedInteraction{st: st, endpoint: endpoint, body: body, header: h}, nil
+}
+
+// SendHTTP sends an interaction made with PrepareHTTP, once, and reads the response as
+// InteractHTTP does; the interaction counts as sent (the acknowledgement deadline runs) from
+// here.
+func (s *Server) SendHTTP(ctx context.Context, p *SignedInteraction) (string, Response, error) {
+	if p.sent.Swap(true) {
+		return "", Response{}, errors.New("discordtest: SignedInteraction sent twice")
+	}
+	st := p.st
+	ctx, cancel := context.WithTimeout(ctx, s.opts.AckDeadline+2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, bytes.NewReader(p.body))
+	if err != nil {
+		return "", Response{}, err
+	}
+	req.Header = p.header
 	if st != nil {
 		s.register(st, true)
 		defer func() {
@@ -100,16 +150,10 @@ func (s *Server) InteractHTTP(ctx context.Context, endpoint string, key ed25519.
 			s.mu.Unlock()
 		}()
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.AckDeadline+2*time.Second)
-	defer cancel()
-	req, err := NewSignedRequest(ctx, endpoint, key, time.Now(), body)
-	if err != nil {
-		return "", Response{}, err
-	}
 	sent := time.Now()
 	resp, err := endpointClient.Do(req)
 	if err != nil {
-		return "", Response{}, fmt.Errorf("discordtest: POST %s: %w", endpoint, err)
+		return "", Response{}, fmt.Errorf("discordtest: POST %s: %w", p.endpoint, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxRequestBody))
@@ -137,12 +181,11 @@ func (s *Server) InteractHTTP(ctx context.Context, endpoint string, key ed25519.
 		}
 		return "", Response{Type: ResponsePong, Received: received, Latency: received.Sub(sent)}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e := s.acceptCallbackLocked(st, cb.Type, cb.Data, files); e != nil {
+	r, e := s.acceptCallback(st, cb.Type, cb.Data, files, received)
+	if e != nil {
 		return st.id, Response{}, fmt.Errorf("discordtest: endpoint's response %s refused: %w", payload, e)
 	}
-	return st.id, *st.response, nil
+	return st.id, r, nil
 }
 
 // endpointClient keeps connections to endpoints alive, as Discord does.

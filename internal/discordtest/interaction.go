@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -201,13 +203,48 @@ type message struct {
 // registered (globally or in the guild): ErrUnknownCommand otherwise. The acknowledgement
 // deadline runs from the dispatch.
 func (s *Server) Interact(ctx context.Context, in Interaction) (string, error) {
+	p, err := s.PrepareInteraction(in)
+	if err != nil {
+		return "", err
+	}
+	return s.Dispatch(ctx, p)
+}
+
+// PreparedInteraction is an INTERACTION_CREATE built but not dispatched yet: see
+// PrepareInteraction.
+type PreparedInteraction struct {
+	st      *interaction
+	payload json.RawMessage
+	sent    atomic.Bool
+}
+
+// PrepareInteraction builds in as Interact would dispatch it, with a fresh id and token,
+// without dispatching it: Dispatch does that. A load test prepares its interactions before
+// its clock starts, so that what it times is the bot's work rather than its own. A command
+// must be registered (globally or in the guild) when it is prepared: ErrUnknownCommand
+// otherwise.
+func (s *Server) PrepareInteraction(in Interaction) (*PreparedInteraction, error) {
 	s.mu.Lock()
 	st, payload, err := s.buildInteraction(in)
 	s.mu.Unlock()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	err = s.dispatch(func() error { return s.WaitReady(ctx) }, "INTERACTION_CREATE", payload, func() {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	return &PreparedInteraction{st: st, payload: raw}, nil
+}
+
+// Dispatch sends a prepared interaction to the bot, once, as Interact does, and returns its
+// id. The acknowledgement deadline runs from the dispatch.
+func (s *Server) Dispatch(ctx context.Context, p *PreparedInteraction) (string, error) {
+	if p.sent.Swap(true) {
+		return "", errors.New("discordtest: PreparedInteraction dispatched twice")
+	}
+	st := p.st
+	err := s.dispatch(func() error { return s.WaitReady(ctx) }, "INTERACTION_CREATE", p.payload, func() {
 		st.dispatched = time.Now()
 		s.interactions[st.id] = st
 		s.byToken[st.token] = st

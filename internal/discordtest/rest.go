@@ -452,6 +452,7 @@ func (s *Server) serveCallback(w http.ResponseWriter, r *request, id, token stri
 	if st == nil || st.token != token {
 		return errUnknownInteraction
 	}
+	received := time.Now() // serveAPI has read the whole request
 	body, files, e := parseBody(r)
 	if e != nil {
 		return e
@@ -464,28 +465,31 @@ func (s *Server) serveCallback(w http.ResponseWriter, r *request, id, token stri
 		return formError("type", "MODEL_TYPE_CONVERT", "Invalid interaction callback.")
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e := s.acceptCallbackLocked(st, cb.Type, cb.Data, files); e != nil {
+	if _, e := s.acceptCallback(st, cb.Type, cb.Data, files, received); e != nil {
 		return e
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-// acceptCallbackLocked checks and records an interaction's callback, however it came (REST
-// callback or HTTP response). s.mu must be held.
-func (s *Server) acceptCallbackLocked(st *interaction, typ int, data json.RawMessage, files []File) *apiError {
-	now := time.Now()
+// acceptCallback checks and records an interaction's callback, however it came (REST
+// callback or HTTP response), and returns the recorded Response. now is when the callback
+// had wholly arrived: what its Latency and the acknowledgement deadline are measured to, not
+// including the Server's own parsing and checking of it. The checks against Discord's rules
+// run before s.mu is taken, as they need only the callback and the interaction's kind.
+func (s *Server) acceptCallback(st *interaction, typ int, data json.RawMessage, files []File, now time.Time) (Response, *apiError) {
+	invalid := validateCallback(st.kind, typ, data, len(files))
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if st.response != nil {
-		return errAlreadyAcknowledged
+		return Response{}, errAlreadyAcknowledged
 	}
 	if now.Sub(st.dispatched) > s.opts.AckDeadline {
 		s.logf("callback for interaction %s after %v: Unknown interaction", st.id, now.Sub(st.dispatched).Round(time.Millisecond))
-		return errUnknownInteraction
+		return Response{}, errUnknownInteraction
 	}
-	if e := validateCallback(st.kind, typ, data, len(files)); e != nil {
-		return e
+	if invalid != nil {
+		return Response{}, invalid
 	}
 	st.response = &Response{Type: typ, Data: nullToNil(data), Files: files, Received: now, Latency: now.Sub(st.dispatched)}
 	fields := messageFields(data, s.storeFiles(files, st.channelID))
@@ -516,7 +520,7 @@ func (s *Server) acceptCallbackLocked(st *interaction, typ int, data json.RawMes
 		st.original = st.source
 	}
 	s.notifyLocked()
-	return nil
+	return *st.response, nil
 }
 
 // withLoadingFlag adds LOADING (128) to a deferred message's flags.

@@ -455,3 +455,37 @@ func TestNoGoroutineLeak(t *testing.T) {
 		t.Errorf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// A prepared interaction is sent once, and its deadline runs from its dispatch, not from when
+// it was prepared.
+func TestPreparedInteraction(t *testing.T) {
+	srv := discordtest.New(t, discordtest.Options{AckDeadline: 500 * time.Millisecond})
+	g := dialRaw(t, srv)
+	g.identify(false)
+	registerAsk(t, srv)
+	ctx := ctxT(t, 3*time.Second)
+	if _, err := srv.PrepareInteraction(discordtest.Command("nope")); !errors.Is(err, discordtest.ErrUnknownCommand) {
+		t.Fatalf("unregistered command: %v", err)
+	}
+	p, err := srv.PrepareInteraction(discordtest.Command("ask", discordtest.String("question", "why?")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(600 * time.Millisecond) // longer than the deadline, before the dispatch
+	id, err := srv.Dispatch(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in struct{ ID, Token string }
+	if err := json.Unmarshal(g.nextDispatch("INTERACTION_CREATE").D, &in); err != nil || in.ID != id {
+		t.Fatalf("dispatched %+v (%v), want id %s", in, err, id)
+	}
+	status, body := call(t, srv, "POST", "/api/v9/interactions/"+in.ID+"/"+in.Token+"/callback",
+		map[string]any{"type": 4, "data": map[string]any{"content": "in time"}})
+	if status != 204 {
+		t.Errorf("callback: %d %v, want 204", status, body)
+	}
+	if _, err := srv.Dispatch(ctx, p); err == nil {
+		t.Error("a prepared interaction was dispatched twice")
+	}
+}

@@ -171,7 +171,7 @@ type Server struct {
 	sendMu sync.Mutex
 
 	mu         sync.Mutex
-	changed    chan struct{} // closed and replaced on every state change (see wait)
+	waiters    map[*waiter]struct{} // waits whose condition is not met yet (see wait)
 	closed     bool
 	conns      map[*gwConn]struct{}
 	active     *gwConn    // connection that got READY/RESUMED and receives dispatches
@@ -196,7 +196,7 @@ func New(t testing.TB, opts Options) *Server {
 		t:            t,
 		opts:         opts.withDefaults(),
 		done:         make(chan struct{}),
-		changed:      make(chan struct{}),
+		waiters:      map[*waiter]struct{}{},
 		conns:        map[*gwConn]struct{}{},
 		commands:     map[string][]map[string]any{},
 		commandsSet:  map[string]bool{},
@@ -256,33 +256,56 @@ func (s *Server) Close() {
 	s.wg.Wait()
 }
 
-// notifyLocked wakes every wait. s.mu must be held.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+// waiter is a wait blocked on its condition.
+type waiter struct {
+	cond func() bool   // called with s.mu held
+	met  chan struct{} // closed once cond was true
 }
 
-// wait blocks until cond (called with s.mu held) is true, ctx ends or the Server closes.
-func (s *Server) wait(ctx context.Context, cond func() bool) error {
-	for {
-		s.mu.Lock()
-		if cond() {
-			s.mu.Unlock()
-			return nil
-		}
-		ch, closed := s.changed, s.closed
-		s.mu.Unlock()
-		if closed {
-			return ErrClosed
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-s.done:
-			return ErrClosed
+// notifyLocked re-checks the condition of every wait after a state change, and wakes those
+// whose condition now holds (only those: a load test has many waits, each for its own
+// interaction). s.mu must be held.
+func (s *Server) notifyLocked() {
+	for w := range s.waiters {
+		if w.cond() {
+			delete(s.waiters, w)
+			close(w.met)
 		}
 	}
+}
+
+// wait blocks until cond (called with s.mu held, so it must not block) is true, ctx ends or
+// the Server closes.
+func (s *Server) wait(ctx context.Context, cond func() bool) error {
+	s.mu.Lock()
+	if cond() {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	w := &waiter{cond: cond, met: make(chan struct{})}
+	s.waiters[w] = struct{}{}
+	s.mu.Unlock()
+	select {
+	case <-w.met:
+		return nil
+	case <-ctx.Done():
+	case <-s.done:
+	}
+	s.mu.Lock()
+	_, waiting := s.waiters[w]
+	delete(s.waiters, w)
+	s.mu.Unlock()
+	switch {
+	case !waiting:
+		return nil // met just as the wait ended
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return ErrClosed
 }
 
 // WaitReady waits until a gateway connection has IDENTIFYed (or RESUMEd) and been sent
