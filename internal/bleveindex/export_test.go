@@ -17,7 +17,9 @@ func Segments(x *Index) int {
 		return -1
 	}
 	defer r.Close()
-	if s, ok := r.(interface{ Segments() []*scorch.SegmentSnapshot }); ok {
+	if s, ok := r.(interface {
+		Segments() []*scorch.SegmentSnapshot
+	}); ok {
 		return len(s.Segments())
 	}
 	return -1
