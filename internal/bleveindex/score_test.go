@@ -149,11 +149,11 @@ func compareMatches(want, got []answer.Match) string {
 	return ""
 }
 
-// spanishDoc is the Spanish interview of the answer package's tests.
+// spanishDoc is the Spanish interview of the Spanish evaluation set.
 func spanishDoc(tb testing.TB) *document.Document {
 	tb.Helper()
 	const id = "litio-america-latina"
-	data, err := os.ReadFile(filepath.Join("..", "answer", "testdata", "es", id+".txt"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "evalsets", "es", "documents", id+".txt"))
 	if err != nil {
 		tb.Fatal(err)
 	}
