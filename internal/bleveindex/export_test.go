@@ -24,3 +24,25 @@ func Segments(x *Index) int {
 	}
 	return -1
 }
+
+// CachedBytes is what the decoded postings kept by x take.
+func CachedBytes(x *Index) int {
+	x.postings.mu.Lock()
+	defer x.postings.mu.Unlock()
+	return x.postings.bytes
+}
+
+// SetCacheLimit bounds the decoded postings x keeps; 0 keeps none.
+func SetCacheLimit(x *Index, limit int) {
+	x.postings.mu.Lock()
+	defer x.postings.mu.Unlock()
+	x.postings.limit = limit
+}
+
+// SetListThresholds sets the shortest list kept decoded and the shortest
+// read through bleve when not kept, and returns a function restoring them.
+func SetListThresholds(cacheMin, streamMin uint64) (restore func()) {
+	c, s := cacheMinDocs, streamMinDocs
+	cacheMinDocs, streamMinDocs = cacheMin, streamMin
+	return func() { cacheMinDocs, streamMinDocs = c, s }
+}

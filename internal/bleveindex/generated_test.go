@@ -108,7 +108,8 @@ func BenchmarkGenerated(b *testing.B) {
 // an index of VERBATIM_BENCH_PASSAGES (default 100,000) generated passages
 // kept on disk in VERBATIM_BENCH_DIR, built on the first run and reused by
 // later ones, so that a change to searching is timed without the minute a
-// build takes:
+// build takes. VERBATIM_BENCH_CACHE bounds the decoded postings kept, in
+// bytes (0: none, so every search decodes its lists):
 //
 //	VERBATIM_BENCH_DIR=/tmp/gen100k go test -run XXX -bench GeneratedDisk -benchtime 2000x ./internal/bleveindex/
 func BenchmarkGeneratedDisk(b *testing.B) {
@@ -132,6 +133,13 @@ func BenchmarkGeneratedDisk(b *testing.B) {
 	if _, _, err := x.Sync(docs); err != nil {
 		b.Fatal(err)
 	}
+	if v := os.Getenv("VERBATIM_BENCH_CACHE"); v != "" {
+		limit, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bleveindex.SetCacheLimit(x, limit)
+	}
 	ctx := context.Background()
 	var lat []time.Duration
 	for i := 0; b.Loop(); i++ {
@@ -145,4 +153,5 @@ func BenchmarkGeneratedDisk(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 	b.ReportMetric(float64(bleveindex.Segments(x)), "segments")
+	b.ReportMetric(float64(bleveindex.CachedBytes(x))/(1<<20), "cached-MiB")
 }
