@@ -92,6 +92,8 @@ type Index struct {
 	stats stats // true field lengths for BM25
 
 	bleveSearch bool // search through bleve's searchers instead of topK (tests)
+
+	postings *postingsCache // decoded postings of common terms (postings.go)
 }
 
 // stats are the figures BM25 needs that bleve does not keep: how many
@@ -177,7 +179,8 @@ func isLockTimeout(err error) bool {
 func wrap(idx bleve.Index, tuning Tuning, log *slog.Logger) (*Index, error) {
 	m := idx.Mapping()
 	x := &Index{idx: idx, tuning: tuning, log: log,
-		stem: map[*language]analysis.Analyzer{}, plain: m.AnalyzerNamed(analyzerPlain)}
+		stem: map[*language]analysis.Analyzer{}, plain: m.AnalyzerNamed(analyzerPlain),
+		postings: newPostingsCache(cacheBytes)}
 	missing := x.plain == nil
 	for _, l := range languages {
 		x.stem[l] = m.AnalyzerNamed(l.analyzer)
@@ -257,7 +260,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 }
 
 // Close closes the index.
-func (x *Index) Close() error { return x.idx.Close() }
+func (x *Index) Close() error {
+	x.postings.close()
+	return x.idx.Close()
+}
 
 // Count is the number of indexed sections.
 func (x *Index) Count() int {
@@ -613,10 +619,11 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		res.Matches, err = x.searchBleve(ctx, r, cs, clauses, terms, limit)
 		return res, err
 	}
-	hits, err := topK(ctx, r, &cs.bm25, clauses, cs.others, limit)
+	hits, missed, err := topK(ctx, r, x.postings, &cs.bm25, clauses, cs.others, limit)
 	if err != nil {
 		return answer.Result{}, fmt.Errorf("search: %w", err)
 	}
+	x.postings.fill(x.idx, missed)
 	res.Matches = matchesOf(hits, terms)
 	return res, nil
 }

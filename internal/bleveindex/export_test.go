@@ -1,5 +1,48 @@
 package bleveindex
 
+import "github.com/blevesearch/bleve/v2/index/scorch"
+
 // UseBleveSearch makes x search through bleve's searchers, as before topK,
 // so tests can compare the two.
 func UseBleveSearch(x *Index, on bool) { x.bleveSearch = on }
+
+// Segments is the number of segments the index's current snapshot holds.
+func Segments(x *Index) int {
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return -1
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return -1
+	}
+	defer r.Close()
+	if s, ok := r.(interface {
+		Segments() []*scorch.SegmentSnapshot
+	}); ok {
+		return len(s.Segments())
+	}
+	return -1
+}
+
+// CachedBytes is what the decoded postings kept by x take.
+func CachedBytes(x *Index) int {
+	x.postings.mu.Lock()
+	defer x.postings.mu.Unlock()
+	return x.postings.bytes
+}
+
+// SetCacheLimit bounds the decoded postings x keeps; 0 keeps none.
+func SetCacheLimit(x *Index, limit int) {
+	x.postings.mu.Lock()
+	defer x.postings.mu.Unlock()
+	x.postings.limit = limit
+}
+
+// SetListThresholds sets the shortest list kept decoded and the shortest
+// read through bleve when not kept, and returns a function restoring them.
+func SetListThresholds(cacheMin, streamMin uint64) (restore func()) {
+	c, s := cacheMinDocs, streamMinDocs
+	cacheMinDocs, streamMinDocs = cacheMin, streamMin
+	return func() { cacheMinDocs, streamMinDocs = c, s }
+}

@@ -103,3 +103,55 @@ func BenchmarkGenerated(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGeneratedDisk times the questions of BenchmarkGenerated against
+// an index of VERBATIM_BENCH_PASSAGES (default 100,000) generated passages
+// kept on disk in VERBATIM_BENCH_DIR, built on the first run and reused by
+// later ones, so that a change to searching is timed without the minute a
+// build takes. VERBATIM_BENCH_CACHE bounds the decoded postings kept, in
+// bytes (0: none, so every search decodes its lists):
+//
+//	VERBATIM_BENCH_DIR=/tmp/gen100k go test -run XXX -bench GeneratedDisk -benchtime 2000x ./internal/bleveindex/
+func BenchmarkGeneratedDisk(b *testing.B) {
+	dir := os.Getenv("VERBATIM_BENCH_DIR")
+	if dir == "" {
+		b.Skip("set VERBATIM_BENCH_DIR to a directory to keep the index in")
+	}
+	n := 100000
+	if v := os.Getenv("VERBATIM_BENCH_PASSAGES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	docs, questions := generated(n)
+	x, _, err := bleveindex.Open(dir, bleveindex.DefaultTuning, quiet)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	if _, _, err := x.Sync(docs); err != nil {
+		b.Fatal(err)
+	}
+	if v := os.Getenv("VERBATIM_BENCH_CACHE"); v != "" {
+		limit, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bleveindex.SetCacheLimit(x, limit)
+	}
+	ctx := context.Background()
+	var lat []time.Duration
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		if _, err := x.Search(ctx, answer.Query{Text: questions[i%len(questions)], Limit: 10}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(bleveindex.Segments(x)), "segments")
+	b.ReportMetric(float64(bleveindex.CachedBytes(x))/(1<<20), "cached-MiB")
+}

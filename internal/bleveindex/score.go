@@ -30,7 +30,8 @@ package bleveindex
 //
 // It is faster for two reasons. It has no searcher tree: a posting costs a
 // few arithmetic operations. And it uses MaxScore (Turtle and Flood 1995):
-// a leaf can never score more than idf·k1·boost·idf·queryNorm, so once ten
+// a list's leaves never exceed its bound — its largest leaf when the list
+// is decoded (postings.go), else idf·k1·boost·idf·queryNorm — so once ten
 // sections are held, the lists whose bounds together cannot lift a section
 // above the tenth are not walked; they are only advanced to the sections
 // that the other lists propose, and not even that when a section's partial
@@ -66,13 +67,18 @@ type clause struct {
 	question    bool // in the should disjunction (question fields), else the must one (body fields)
 }
 
-// postingList is a clause's postings being walked.
+// postingList is a clause's postings being walked: decoded (docs and
+// base), or, for a long list not decoded yet, read from bleve (tfr).
 type postingList struct {
 	clause
+	docs  []uint32  // section numbers, increasing
+	base  []float64 // leaves before the query weight
+	pos   int       // current posting
 	tfr   index.TermFieldReader
 	tfd   index.TermFieldDoc
 	doc   uint64 // current section number; valid unless done
 	done  bool
+	count uint64 // postings
 	idf   float64
 	avg   float64 // bleve's average field length
 	qw    float64 // boost·idf·queryNorm
@@ -80,7 +86,91 @@ type postingList struct {
 	order int     // position in its disjunction's summation order
 }
 
+func (p *postingList) set(i int) {
+	p.pos = i
+	if i >= len(p.docs) {
+		p.done = true
+		return
+	}
+	p.doc = uint64(p.docs[i])
+}
+
 func (p *postingList) next() error {
+	if p.tfr == nil {
+		p.set(p.pos + 1)
+		return nil
+	}
+	tfd, err := p.tfr.Next(&p.tfd)
+	if err != nil {
+		return err
+	}
+	if tfd == nil {
+		p.done = true
+		return nil
+	}
+	p.doc = tfd.ID.Value()
+	return nil
+}
+
+// advance moves the list to the first section at or after doc: in a
+// decoded list by galloping from the current posting, else through the
+// reader, which it never asks for a section at or before its current one
+// (scorch restarts the postings from the beginning then).
+func (p *postingList) advance(doc uint64, buf index.IndexInternalID) error {
+	if p.done || p.doc >= doc {
+		return nil
+	}
+	if p.tfr != nil {
+		tfd, err := p.tfr.Advance(index.NewIndexInternalID(buf, doc), &p.tfd)
+		if err != nil {
+			return err
+		}
+		if tfd == nil {
+			p.done = true
+			return nil
+		}
+		p.doc = tfd.ID.Value()
+		return nil
+	}
+	docs, n := p.docs, len(p.docs)
+	lo, i, step := p.pos, p.pos+1, 1 // docs[lo] < doc
+	for i < n && uint64(docs[i]) < doc {
+		lo = i
+		i += step
+		step <<= 1
+	}
+	hi := min(i, n-1)
+	// The first at or after doc is in (lo, hi], or there is none.
+	j, _ := slices.BinarySearch(docs[lo+1:hi+1], uint32(min(doc, math.MaxUint32)))
+	p.set(lo + 1 + j)
+	return nil
+}
+
+// leaf is the list's score for its current posting, as bleve's
+// TermQueryScorer computes it.
+func (p *postingList) leaf() float64 {
+	var score float64
+	if p.tfr != nil {
+		score = baseLeaf(p.idf, p.avg, p.tfd.Freq, p.tfd.Norm)
+	} else {
+		score = p.base[p.pos]
+	}
+	if p.qw != 1.0 {
+		score *= p.qw
+	}
+	return score
+}
+
+// excludeList is another server's postings, without frequencies: zapx
+// skips in those.
+type excludeList struct {
+	tfr  index.TermFieldReader
+	tfd  index.TermFieldDoc
+	doc  uint64
+	done bool
+}
+
+func (p *excludeList) next() error {
 	tfd, err := p.tfr.Next(&p.tfd)
 	if err != nil {
 		return err
@@ -96,7 +186,7 @@ func (p *postingList) next() error {
 // advance moves the list to the first section at or after doc. It never
 // calls the reader's Advance for a section at or before its current one:
 // scorch restarts the postings from the beginning then.
-func (p *postingList) advance(doc uint64, buf index.IndexInternalID) error {
+func (p *excludeList) advance(doc uint64, buf index.IndexInternalID) error {
 	if p.done || p.doc >= doc {
 		return nil
 	}
@@ -112,31 +202,6 @@ func (p *postingList) advance(doc uint64, buf index.IndexInternalID) error {
 	return nil
 }
 
-// leaf is the list's score for its current posting, as bleve's
-// TermQueryScorer computes it.
-func (p *postingList) leaf() float64 {
-	var tf float64
-	if f := p.tfd.Freq; f < 64 {
-		tf = sqrtCache[f]
-	} else {
-		tf = math.Sqrt(float64(f))
-	}
-	fieldLength := 1 / (p.tfd.Norm * p.tfd.Norm)
-	score := p.idf * (tf * search.BM25_k1) /
-		(tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/p.avg)))
-	if p.qw != 1.0 {
-		score *= p.qw
-	}
-	return score
-}
-
-var sqrtCache = func() (c [64]float64) {
-	for i := range c {
-		c[i] = math.Sqrt(float64(i))
-	}
-	return c
-}()
-
 // hit is a section in the top k.
 type hit struct {
 	doc   uint64
@@ -146,18 +211,20 @@ type hit struct {
 }
 
 // topK returns the limit best sections for clauses, best first, leaving
-// out those holding a server term of others. nTerms is the number of query
-// terms; bm25 has the corpus figures bleve would use.
-func topK(ctx context.Context, r index.IndexReader, bm25 *search.BM25Stats, clauses []clause, others []string, limit int) ([]hit, error) {
+// out those holding a server term of others. bm25 has the corpus figures
+// bleve would use; cache keeps decoded postings between searches. It also
+// returns the long lists the cache lacked, for the caller to have decoded.
+func topK(ctx context.Context, r index.IndexReader, cache *postingsCache, bm25 *search.BM25Stats, clauses []clause, others []string, limit int) ([]hit, []missed, error) {
 	s := scorer{r: r, limit: limit}
 	defer s.close()
-	if err := s.open(ctx, bm25, clauses, others); err != nil {
-		return nil, err
+	if err := s.open(ctx, cache, bm25, clauses, others); err != nil {
+		return nil, nil, err
 	}
 	if err := s.run(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.results()
+	hits, err := s.results()
+	return hits, s.missed, err
 }
 
 type scorer struct {
@@ -172,7 +239,8 @@ type scorer struct {
 	// sumBody and sumQuest are the lists of each disjunction in bleve's
 	// summation order.
 	sumBody, sumQuest []*postingList
-	exclude           []*postingList // other servers' postings
+	exclude           []*excludeList // other servers' postings
+	missed            []missed       // long lists the cache lacked
 	top               topHeap
 	buf               index.IndexInternalID
 }
@@ -184,30 +252,29 @@ type prefixBound struct {
 
 func (s *scorer) close() {
 	for _, p := range s.lists {
-		_ = p.tfr.Close()
+		if p.tfr != nil {
+			_ = p.tfr.Close()
+		}
 	}
 	for _, p := range s.exclude {
 		_ = p.tfr.Close()
 	}
 }
 
-func (s *scorer) open(ctx context.Context, bm25 *search.BM25Stats, clauses []clause, others []string) error {
-	n := uint64(bm25.DocCount)
+func (s *scorer) open(ctx context.Context, cache *postingsCache, bm25 *search.BM25Stats, clauses []clause, others []string) error {
+	n := bm25.DocCount
 	sumSquares := 0.0
 	for _, c := range clauses {
-		tfr, err := s.r.TermFieldReader(ctx, []byte(c.term), c.field, true, true, false)
-		if err != nil {
-			return fmt.Errorf("read term %q: %w", c.term, err)
-		}
-		p := &postingList{clause: c, tfr: tfr}
-		s.lists = append(s.lists, p)
 		card, ok := bm25.FieldCardinality[c.field]
 		if !ok {
 			return fmt.Errorf("field stat for bm25 not present %s", c.field)
 		}
-		p.avg = math.Ceil(float64(card) / float64(n))
-		df := tfr.Count()
-		p.idf = math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+		avg := math.Ceil(float64(card) / n)
+		p := &postingList{clause: c, avg: avg}
+		s.lists = append(s.lists, p)
+		if err := s.postings(ctx, cache, p, n); err != nil {
+			return err
+		}
 		w := c.boost * p.idf
 		sumSquares += w * w
 		if c.question {
@@ -221,12 +288,19 @@ func (s *scorer) open(ctx context.Context, bm25 *search.BM25Stats, clauses []cla
 	norm := 1.0 / math.Sqrt(sumSquares)
 	for _, p := range s.lists {
 		p.qw = p.boost * p.idf * norm
-		// The leaf's tf·k1/(tf + k1·…) stays below k1; the margin covers
-		// rounding, so a bound never falls below a score.
-		p.bound = p.idf * search.BM25_k1 * p.qw * (1 + 1e-9)
-		if err := p.next(); err != nil {
-			return err
+		if p.tfr != nil {
+			// The leaf's tf·k1/(tf + k1·…) stays below k1.
+			p.bound = p.idf * search.BM25_k1
+			if err := p.next(); err != nil {
+				return err
+			}
+		} else {
+			p.set(0)
 		}
+		// p.bound is the largest leaf before the query weight; the margin
+		// covers the rounding of sums, so a bound never falls below a
+		// score.
+		p.bound *= p.qw * (1 + 1e-9)
 	}
 	// bleve's disjunction sorts its searchers by postings count (sort.Sort,
 	// whose permutation is deterministic) and sums in that order.
@@ -257,12 +331,48 @@ func (s *scorer) open(ctx context.Context, bm25 *search.BM25Stats, clauses []cla
 		if err != nil {
 			return fmt.Errorf("read server %q: %w", server, err)
 		}
-		p := &postingList{tfr: tfr}
+		p := &excludeList{tfr: tfr}
 		s.exclude = append(s.exclude, p)
 		if err := p.next(); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// postings sets up p's postings: decoded, from the cache or read now, or
+// for a long list not in the cache, read as the search goes (the cache is
+// filled after the search, in the background: decoding a long list costs
+// more than searching it).
+func (s *scorer) postings(ctx context.Context, cache *postingsCache, p *postingList, n float64) error {
+	tfr, err := s.r.TermFieldReader(ctx, []byte(p.term), p.field, true, true, false)
+	if err != nil {
+		return fmt.Errorf("read term %q: %w", p.term, err)
+	}
+	p.count = tfr.Count()
+	p.idf = math.Log(1 + (n-float64(p.count)+0.5)/(float64(p.count)+0.5))
+	k := cacheKey{p.field, p.term}
+	var d *decoded
+	if p.count >= cacheMinDocs {
+		d = cache.get(s.r, k, p.idf, p.avg, p.count)
+	}
+	if d == nil && p.count >= streamMinDocs {
+		p.tfr = tfr
+		s.missed = append(s.missed, missed{k, n, p.avg})
+		return nil
+	}
+	if d == nil {
+		d, err = decode(ctx, tfr, p.count, p.idf, p.avg)
+		if err != nil {
+			_ = tfr.Close()
+			return fmt.Errorf("read term %q: %w", p.term, err)
+		}
+		if p.count >= cacheMinDocs {
+			cache.put(s.r, k, d)
+		}
+	}
+	_ = tfr.Close()
+	p.docs, p.base, p.bound = d.docs, d.base, d.max
 	return nil
 }
 
@@ -280,7 +390,7 @@ func cmpFloat(a, b float64) int {
 type byCount []*postingList
 
 func (l byCount) Len() int           { return len(l) }
-func (l byCount) Less(i, j int) bool { return l[i].tfr.Count() < l[j].tfr.Count() }
+func (l byCount) Less(i, j int) bool { return l[i].count < l[j].count }
 func (l byCount) Swap(i, j int)      { l[i], l[j] = l[j], l[i] }
 
 // upper bounds the final score of a section whose lists so far gave the

@@ -47,16 +47,24 @@ func TestTopKMatchesBleve(t *testing.T) {
 			d.Server = "s2"
 		}
 	}
+	// lists moves the list lengths from which postings are kept decoded
+	// and from which, when not kept, read through bleve, so that each way
+	// of reading a list is compared (zero: unchanged).
+	type lists struct{ cacheMin, streamMin uint64 }
 	cases := []struct {
 		name    string
 		docs    []*document.Document
 		qs      []string
 		servers [][]string
 		limits  []int
+		lists   lists
 	}{
-		{"seeds", seedDocs, seedQs, [][]string{nil}, []int{10, 3}},
-		{"seeds+spanish", append(append([]*document.Document{}, seedDocs...), spanish), append(append([]string{}, seedQs...), spanishQs...), [][]string{nil}, []int{10}},
-		{"generated", gen, genQs[:200], [][]string{nil, {"s1"}, {"s1", "s2"}}, []int{10, 1, 50}},
+		{"seeds", seedDocs, seedQs, [][]string{nil}, []int{10, 3}, lists{}},
+		{"seeds+spanish", append(append([]*document.Document{}, seedDocs...), spanish), append(append([]string{}, seedQs...), spanishQs...), [][]string{nil}, []int{10}, lists{}},
+		{"generated", gen, genQs[:200], [][]string{nil, {"s1"}, {"s1", "s2"}}, []int{10, 1, 50}, lists{}},
+		{"generated/all-decoded", gen, genQs[:100], [][]string{nil, {"s1"}}, []int{10}, lists{1, 1 << 62}},
+		{"generated/streamed-and-kept", gen, genQs[:100], [][]string{nil, {"s1"}}, []int{10}, lists{20, 300}},
+		{"generated/all-streamed", gen, genQs[:100], [][]string{nil, {"s1"}}, []int{10}, lists{1 << 62, 0}},
 	}
 	for _, set := range []struct{ dir, qrels string }{{"stackfaq", ""}, {"scifact", "qrels_test.tsv"}} {
 		if testing.Short() {
@@ -76,11 +84,15 @@ func TestTopKMatchesBleve(t *testing.T) {
 			qs      []string
 			servers [][]string
 			limits  []int
-		}{set.dir, s.Documents(), qs, [][]string{nil}, []int{10}})
+			lists   lists
+		}{set.dir, s.Documents(), qs, [][]string{nil}, []int{10}, lists{}})
 	}
 	ctx := context.Background()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.lists != (lists{}) {
+				defer bleveindex.SetListThresholds(tc.lists.cacheMin, tc.lists.streamMin)()
+			}
 			x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
 			if err != nil {
 				t.Fatal(err)
@@ -149,11 +161,11 @@ func compareMatches(want, got []answer.Match) string {
 	return ""
 }
 
-// spanishDoc is the Spanish interview of the answer package's tests.
+// spanishDoc is the Spanish interview of the Spanish evaluation set.
 func spanishDoc(tb testing.TB) *document.Document {
 	tb.Helper()
 	const id = "litio-america-latina"
-	data, err := os.ReadFile(filepath.Join("..", "answer", "testdata", "es", id+".txt"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "evalsets", "es", "documents", id+".txt"))
 	if err != nil {
 		tb.Fatal(err)
 	}
