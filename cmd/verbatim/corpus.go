@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -81,28 +82,60 @@ func runCorpusAdd(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"corpus add needs exactly one FILE (- for standard input)"}
-	}
-	name, data, err := readUpload(pos[0], stdin)
-	if err != nil {
-		return err
+	switch {
+	case len(pos) == 0:
+		return usageError{"corpus add needs a FILE (- for standard input)"}
+	case len(pos) > 1 && (*title != "" || *url != ""):
+		return usageError{"--title and --url describe one document: give one FILE with them"}
+	case len(pos) > 1 && slices.Contains(pos, "-"):
+		return usageError{"- (standard input) must be the only FILE"}
 	}
 	lib, err := openCorpus(getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer lib.Close()
-	e, err := lib.Add(ctx, library.Upload{Name: name, Data: data, Title: *title, URL: *url, Format: *format, Server: *server})
-	if err != nil {
-		return err
+	if len(pos) == 1 {
+		e, err := addFile(ctx, lib, pos[0], stdin, library.Upload{Title: *title, URL: *url, Format: *format, Server: *server})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Added %s.\n", e.ID)
+		writeEntry(stdout, e, nil)
+	} else {
+		// Many files: one line each, and the failures do not stop the rest.
+		failed := 0
+		for _, path := range pos {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			e, err := addFile(ctx, lib, path, stdin, library.Upload{Format: *format, Server: *server})
+			if err != nil {
+				failed++
+				fmt.Fprintf(stderr, "%s: %v\n", path, err)
+				continue
+			}
+			fmt.Fprintf(stdout, "Added %s (%d questions) from %s.\n", e.ID, e.Questions, path)
+		}
+		fmt.Fprintf(stdout, "Added %d of %d files.\n", len(pos)-failed, len(pos))
+		if failed > 0 {
+			return fmt.Errorf("%d of %d files could not be added (above)", failed, len(pos))
+		}
 	}
-	fmt.Fprintf(stdout, "Added %s.\n", e.ID)
-	writeEntry(stdout, e, nil)
 	if lib.IndexShared() {
 		fmt.Fprintln(stdout, sharedNote)
 	}
 	return nil
+}
+
+// addFile reads the file at path ("-" for stdin) and adds it as u says.
+func addFile(ctx context.Context, lib *library.Library, path string, stdin io.Reader, u library.Upload) (library.Entry, error) {
+	name, data, err := readUpload(path, stdin)
+	if err != nil {
+		return library.Entry{}, err
+	}
+	u.Name, u.Data = name, data
+	return lib.Add(ctx, u)
 }
 
 // readUpload reads the file to add, "-" being standard input.

@@ -156,8 +156,9 @@ func TestCorpusErrors(t *testing.T) {
 	}{
 		{[]string{"corpus"}, true, "corpus needs a command"},
 		{[]string{"corpus", "nope"}, true, `unknown corpus command "nope"`},
-		{[]string{"corpus", "add"}, true, "exactly one FILE"},
-		{[]string{"corpus", "add", "a", "b"}, true, "exactly one FILE"},
+		{[]string{"corpus", "add"}, true, "needs a FILE"},
+		{[]string{"corpus", "add", "--title", "T", "a", "b"}, true, "give one FILE with them"},
+		{[]string{"corpus", "add", "a", "-"}, true, "must be the only FILE"},
 		{[]string{"corpus", "add", "--bogus", harbour}, true, ""},
 		{[]string{"corpus", "list", "extra"}, true, "takes no arguments"},
 		{[]string{"corpus", "show"}, true, "exactly one document ID"},
@@ -188,6 +189,29 @@ func TestCorpusErrors(t *testing.T) {
 	var entries []library.Entry
 	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 || entries[1].ID != "harbour" {
 		t.Errorf("corpus after the errors: %v %+v", err, entries)
+	}
+}
+
+// Several files in one command: each added or reported, the failures not
+// stopping the rest, and the command failing when any did.
+func TestCorpusAddMany(t *testing.T) {
+	c := newCLI(t)
+	good := c.file("harbour.txt", harbourFile)
+	bad := c.file("notes.txt", "Just prose.\n")
+	out, stderr, err := c.run("", "corpus", "add", "--server", "7", bad, good)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 files could not be added") {
+		t.Errorf("err = %v", err)
+	}
+	if !strings.Contains(stderr, "notes.txt") || !strings.Contains(stderr, "no speaker turns found") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	if !strings.Contains(out, "Added harbour (2 questions) from "+good) || !strings.Contains(out, "Added 1 of 2 files.") {
+		t.Errorf("stdout: %s", out)
+	}
+	out, _, _ = c.run("", "corpus", "list", "--json")
+	var entries []library.Entry
+	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 || entries[1].ID != "harbour" || entries[1].Server != "7" {
+		t.Errorf("corpus: %v %+v", err, entries)
 	}
 }
 

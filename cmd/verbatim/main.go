@@ -40,8 +40,8 @@ Usage:
   verbatim ask [--json] [--top N] [--server ID] [QUESTION]   answer from the corpus (no Discord needed);
                                                                with no QUESTION, one question per line from stdin
   verbatim serve [--env FILE]                                 run the Discord bot and its HTTP server (DISCORD_TOKEN, DISCORD_APP_ID…; .env read too)
-  verbatim corpus add [--title T] [--url U] [--server ID] [--format F] FILE
-                                                              add a transcript, Markdown or FAQ file (- for stdin, 1 MiB at most);
+  verbatim corpus add [--title T] [--url U] [--server ID] [--format F] FILE...
+                                                              add transcript, Markdown or FAQ files (- for stdin, 1 MiB each at most);
                                                               with --server, answered in that Discord server only
   verbatim corpus list [--server ID] [--json]                 list the documents (the shipped ones too)
   verbatim corpus show [--server ID] ID                       show a document and its questions

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -117,4 +118,27 @@ func BenchmarkAdd(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "docs/s")
+}
+
+// TestWriteGenerated writes the 1,000 interviews TestCorpusAdd1000 adds
+// as files, for timing `verbatim corpus add` itself on them (BENCHMARKS.md):
+//
+//	VERBATIM_GEN_DIR=/tmp/gen go test -run TestWriteGenerated ./internal/library/
+//	time go run ./cmd/verbatim corpus add /tmp/gen/*.txt
+func TestWriteGenerated(t *testing.T) {
+	dir := os.Getenv("VERBATIM_GEN_DIR")
+	if dir == "" {
+		t.Skip("set VERBATIM_GEN_DIR to a folder to write the generated interviews to")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	g := newGenerator(2025)
+	for i := range 1000 {
+		d := g.interview(i, 10)
+		text := fmt.Sprintf("---\ntitle: %s\n---\n%s", d.Title, d.Text)
+		if err := os.WriteFile(filepath.Join(dir, d.Name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
