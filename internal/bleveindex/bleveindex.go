@@ -89,7 +89,7 @@ type Index struct {
 	mu    sync.RWMutex
 	stats stats // true field lengths for BM25
 
-	postings *postingsCache // decoded postings of common terms (postings.go)
+	postings *postingsCache // decoded postings of common terms, and spelling corrections (postings.go)
 }
 
 // stats are the figures BM25 needs that bleve does not keep: how many
@@ -822,25 +822,41 @@ func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string
 
 // corrections returns up to MaxCorrections words of the corpus within a
 // small edit distance of word, most frequent first. Short words and words
-// with digits get none: too many near neighbours, too little meaning.
+// with digits get none: too many near neighbours, too little meaning. The
+// corrections of a word are kept for the index snapshot r (postings.go):
+// the words of one snapshot do not change, and finding them costs the
+// most of a question with a word the corpus lacks.
 func (x *Index) corrections(r index.IndexReader, word string) []string {
 	n := utf8.RuneCountInString(word)
 	if n < 4 || strings.IndexFunc(word, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
 		return nil
 	}
+	if cs, ok := x.postings.corrections(r, word); ok {
+		return cs
+	}
+	cs, err := x.findCorrections(r, word, n)
+	if err == nil {
+		x.postings.putCorrections(r, word, cs)
+	}
+	return cs
+}
+
+// findCorrections looks for the corrections of word, of n letters, in
+// the term dictionary of r. On an error it returns those found so far.
+func (x *Index) findCorrections(r index.IndexReader, word string, n int) ([]string, error) {
 	fuzziness := 1
 	if n >= 8 {
 		fuzziness = 2
 	}
 	fr, ok := r.(index.IndexReaderFuzzy)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	// The first letter is rarely wrong; fixing it keeps the search small.
 	first, _ := utf8.DecodeRuneInString(word)
 	dict, err := fr.FieldDictFuzzy(fieldPlain, word, fuzziness, string(first))
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	defer dict.Close()
 	type cand struct {
@@ -849,7 +865,8 @@ func (x *Index) corrections(r index.IndexReader, word string) []string {
 	}
 	var cs []cand
 	for {
-		e, err := dict.Next()
+		var e *index.DictEntry
+		e, err = dict.Next()
 		if err != nil || e == nil {
 			break
 		}
@@ -865,7 +882,7 @@ func (x *Index) corrections(r index.IndexReader, word string) []string {
 		}
 		out = append(out, c.term)
 	}
-	return out
+	return out, err
 }
 
 func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint64, error) {

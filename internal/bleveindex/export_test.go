@@ -42,3 +42,10 @@ func SetListThresholds(cacheMin, streamMin uint64) (restore func()) {
 	cacheMinDocs, streamMinDocs = cacheMin, streamMin
 	return func() { cacheMinDocs, streamMinDocs = c, s }
 }
+
+// CorrectedWords is how many words x keeps the corrections of.
+func CorrectedWords(x *Index) int {
+	x.postings.mu.Lock()
+	defer x.postings.mu.Unlock()
+	return len(x.postings.words)
+}

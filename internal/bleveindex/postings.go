@@ -33,6 +33,12 @@ package bleveindex
 // idf, average length and BM25 parameters its leaves used, and is not
 // used when they differ. The cache is bounded (cacheBytes, about 12 bytes
 // a posting) and evicts the least recently used list.
+//
+// The cache also keeps the spelling corrections of the words questions
+// asked that the corpus lacks (corrections in bleveindex.go), for the
+// same snapshot: finding them walks bleve's Levenshtein automaton over
+// the term dictionary, which allocated 2/3 of the bytes of such a
+// question.
 
 import (
 	"container/list"
@@ -62,6 +68,8 @@ const (
 	cacheBytes = 64 << 20
 	// postingBytes is what a kept posting takes.
 	postingBytes = 4 + 8
+	// correctionWords bounds the words whose corrections are kept.
+	correctionWords = 1024
 )
 
 // decoded is a term's postings in a field: section numbers, increasing,
@@ -88,6 +96,15 @@ type postingsCache struct {
 	filling bool // a background fill runs
 	closed  bool
 	fills   sync.WaitGroup
+
+	// The spelling corrections of folded words, of the same snapshot.
+	words    map[string]*list.Element // of *wordEntry
+	wordsLRU list.List                // front: most recently used
+}
+
+type wordEntry struct {
+	word        string
+	corrections []string
 }
 
 type cacheKey struct{ field, term string }
@@ -106,7 +123,7 @@ type missed struct {
 }
 
 func newPostingsCache(limit int) *postingsCache {
-	return &postingsCache{entries: map[cacheKey]*list.Element{}, limit: limit}
+	return &postingsCache{entries: map[cacheKey]*list.Element{}, limit: limit, words: map[string]*list.Element{}}
 }
 
 // get returns the kept list of term in field for the snapshot r, if it
@@ -170,6 +187,54 @@ func (c *postingsCache) reset(snap *scorch.IndexSnapshot) {
 	clear(c.entries)
 	c.lru.Init()
 	c.bytes = 0
+	clear(c.words)
+	c.wordsLRU.Init()
+}
+
+// corrections returns the kept corrections of word for the snapshot r
+// (possibly none), and whether they were kept.
+func (c *postingsCache) corrections(r index.IndexReader, word string) ([]string, bool) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != weak.Make(snap) {
+		c.reset(snap)
+		return nil, false
+	}
+	e, ok := c.words[word]
+	if !ok {
+		return nil, false
+	}
+	c.wordsLRU.MoveToFront(e)
+	return e.Value.(*wordEntry).corrections, true
+}
+
+// putCorrections keeps the corrections of word for the snapshot r. The
+// caller must not modify them afterwards.
+func (c *postingsCache) putCorrections(r index.IndexReader, word string, corrections []string) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != weak.Make(snap) {
+		c.reset(snap)
+	}
+	if e, ok := c.words[word]; ok {
+		e.Value.(*wordEntry).corrections = corrections
+		c.wordsLRU.MoveToFront(e)
+		return
+	}
+	for c.wordsLRU.Len() >= correctionWords {
+		last := c.wordsLRU.Back()
+		c.wordsLRU.Remove(last)
+		delete(c.words, last.Value.(*wordEntry).word)
+	}
+	c.words[word] = c.wordsLRU.PushFront(&wordEntry{word, corrections})
 }
 
 // fill decodes the lists a search missed into the cache, in the
