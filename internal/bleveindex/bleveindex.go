@@ -12,10 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,8 +29,6 @@ import (
 	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
@@ -77,8 +73,10 @@ type Tuning struct {
 }
 
 // DefaultTuning is the tuning measured best on the project's question set
-// and the outside sets (BENCHMARKS.md).
-var DefaultTuning = Tuning{QuestionBoost: 1.5, CorrectedBoost: 0.8, MaxCorrections: 3}
+// and the outside sets (BENCHMARKS.md): with BM25 as score.go computes it,
+// a match in the question weighs half one in the body (which holds the
+// question too).
+var DefaultTuning = Tuning{QuestionBoost: 0.5, CorrectedBoost: 0.8, MaxCorrections: 3}
 
 // Index is a bleve index of sections. It is safe for concurrent use.
 type Index struct {
@@ -91,9 +89,7 @@ type Index struct {
 	mu    sync.RWMutex
 	stats stats // true field lengths for BM25
 
-	bleveSearch bool // search through bleve's searchers instead of topK (tests)
-
-	postings *postingsCache // decoded postings of common terms (postings.go)
+	postings *postingsCache // decoded postings of common terms, and spelling corrections (postings.go)
 }
 
 // stats are the figures BM25 needs that bleve does not keep: how many
@@ -530,23 +526,30 @@ func (x *Index) Analyze(lang, text string) []answer.Token {
 // maxQueryTerms bounds the work one question can cause.
 const maxQueryTerms = 64
 
-// corpusStats is what a search needs to know of the corpus: the BM25
-// statistics handed to bleve, and the sections per language.
+// corpusStats is what a search needs to know of the corpus: the sections
+// per language and the tokens per field, for BM25.
 type corpusStats struct {
-	bm25   search.BM25Stats
-	langs  []*language    // languages some section is in; a question is analysed in each
-	counts map[string]int // sections per language code
-	others []string       // servers whose sections must not be found
+	sections int
+	langs    []*language    // languages some section is in; a question is analysed in each
+	counts   map[string]int // sections per language code
+	tokens   map[string]int // tokens per field
+	others   []string       // servers whose sections must not be found
+}
+
+// avg is the average length of field, a field of l, over l's sections.
+func (cs corpusStats) avg(l *language, field string) float64 {
+	n := cs.counts[l.code]
+	if n == 0 {
+		return 0
+	}
+	return float64(cs.tokens[field]) / float64(n)
 }
 
 // snapshot takes the statistics a search of servers needs.
 func (x *Index) snapshot(servers []string) corpusStats {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	cs := corpusStats{
-		bm25:   search.BM25Stats{DocCount: float64(x.stats.Sections), FieldCardinality: map[string]int{}},
-		counts: map[string]int{},
-	}
+	cs := corpusStats{sections: x.stats.Sections, counts: map[string]int{}, tokens: map[string]int{}}
 	for _, l := range languages {
 		if n := x.stats.Langs[l.code]; n > 0 {
 			cs.langs = append(cs.langs, l)
@@ -554,18 +557,8 @@ func (x *Index) snapshot(servers []string) corpusStats {
 		}
 	}
 	for f, n := range x.stats.Tokens {
-		cs.bm25.FieldCardinality[f] = n
+		cs.tokens[f] = n
 	}
-	// bleve takes a field's average length as its tokens over all sections;
-	// a language's fields are averaged over that language's sections.
-	for _, l := range cs.langs {
-		if k := cs.counts[l.code]; k != x.stats.Sections {
-			for _, f := range []string{l.body, l.question} {
-				cs.bm25.FieldCardinality[f] = int(math.Round(float64(x.stats.Tokens[f]) * float64(x.stats.Sections) / float64(k)))
-			}
-		}
-	}
-	cs.bm25.FieldCardinality[fieldServer] = x.stats.Sections // one token each
 	allowed := map[string]bool{"": true}
 	for _, s := range servers {
 		allowed[s] = true
@@ -587,7 +580,7 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		limit = 10
 	}
 	cs := x.snapshot(q.Servers)
-	if cs.bm25.DocCount == 0 {
+	if cs.sections == 0 {
 		return answer.Result{}, nil
 	}
 
@@ -611,15 +604,8 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		return res, nil
 	}
 
-	clauses, err := x.clauses(ctx, r, cs, terms, langs)
-	if err != nil {
-		return answer.Result{}, err
-	}
-	if x.bleveSearch {
-		res.Matches, err = x.searchBleve(ctx, r, cs, clauses, terms, limit)
-		return res, err
-	}
-	hits, missed, err := topK(ctx, r, x.postings, &cs.bm25, clauses, cs.others, limit)
+	clauses := x.clauses(cs, terms, langs)
+	hits, missed, err := topK(ctx, r, x.postings, clauses, cs.others, limit)
 	if err != nil {
 		return answer.Result{}, fmt.Errorf("search: %w", err)
 	}
@@ -628,77 +614,28 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 	return res, nil
 }
 
-// clauses are the term queries a search scores: each term in its
-// language's body field, and, boosted, in its question field.
-func (x *Index) clauses(ctx context.Context, r index.IndexReader, cs corpusStats, terms []answer.Term, langs []*language) ([]clause, error) {
+// clauses are what a search scores: each term in its language's body
+// field, and, weighted QuestionBoost, in its question field (score.go).
+func (x *Index) clauses(cs corpusStats, terms []answer.Term, langs []*language) []clause {
 	fit := languageFit(terms, langs)
-	var body, boost []clause
+	var body, question []clause
 	for ti, t := range terms {
+		if t.DocFreq == 0 {
+			continue // no section holds it in its body, nor then in its question
+		}
 		l := languageOf(t.Lang)
 		w := fit[l.code]
 		if t.Corrected {
 			w *= x.tuning.CorrectedBoost
 		}
-		bw, err := x.idfShare(ctx, r, cs, l, l.body, t.Text, uint64(t.DocFreq))
-		if err != nil {
-			return nil, err
-		}
-		body = append(body, clause{field: l.body, term: t.Text, boost: w * bw, termIndex: ti})
+		n := float64(cs.counts[l.code])
+		body = append(body, clause{field: l.body, term: t.Text, weight: w, n: n, avg: cs.avg(l, l.body), termIndex: ti})
 		if x.tuning.QuestionBoost > 0 {
-			qw, err := x.idfShare(ctx, r, cs, l, l.question, t.Text, 0)
-			if err != nil {
-				return nil, err
-			}
-			boost = append(boost, clause{field: l.question, term: t.Text, boost: w * x.tuning.QuestionBoost * qw, termIndex: ti, question: true})
+			question = append(question, clause{field: l.question, term: t.Text, weight: w * x.tuning.QuestionBoost,
+				n: n, avg: cs.avg(l, l.question), termIndex: ti, question: true})
 		}
 	}
-	return append(body, boost...), nil
-}
-
-// searchBleve is the search as bleve's searchers ran it before topK: a
-// boolean query, must the body disjunction, should the question one, must
-// not other servers' sections. Tests compare topK with it.
-func (x *Index) searchBleve(ctx context.Context, r index.IndexReader, cs corpusStats, clauses []clause, terms []answer.Term, limit int) ([]answer.Match, error) {
-	var body, boost []query.Query
-	for _, c := range clauses {
-		if c.question {
-			boost = append(boost, termQuery(c.field, c.term, c.boost))
-		} else {
-			body = append(body, termQuery(c.field, c.term, c.boost))
-		}
-	}
-	bq := query.NewBooleanQuery([]query.Query{query.NewDisjunctionQuery(body)}, nil, nil)
-	if len(cs.others) > 0 {
-		// Sections of other servers are left out; the global ones and the
-		// asking server's stay.
-		var not []query.Query
-		for _, s := range cs.others {
-			not = append(not, termQuery(fieldServer, s, 1))
-		}
-		bq.AddMustNot(not...)
-	}
-	if len(boost) > 0 {
-		bq.AddShould(boost...)
-	}
-	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
-	req.SortBy([]string{"-_score", "_id"})
-	ctx = context.WithValue(ctx, search.BM25StatsKey, &cs.bm25)
-	sr, err := x.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	var ms []answer.Match
-	for _, h := range sr.Hits {
-		ref, ok := parseRef(h.ID)
-		if !ok {
-			continue
-		}
-		ms = append(ms, answer.Match{Ref: ref, Score: h.Score})
-	}
-	if err := matchedTerms(ctx, r, terms, ms); err != nil {
-		return nil, err
-	}
-	return ms, nil
+	return append(body, question...)
 }
 
 // languageFit weighs each language's terms by how much of the question
@@ -790,86 +727,6 @@ func (x *Index) questionLanguages(text string, langs []*language) []*language {
 		}
 	}
 	return out
-}
-
-// idfShare is the boost that makes bleve score a term of field, a field of
-// language l, with the inverse document frequency it has among l's
-// sections rather than among all: bleve counts every section, and a term
-// scores by the square of its idf (once in the query weight, once in the
-// document's). It is 1 when every section is in l. df is the term's
-// document frequency in field, or 0 to look it up.
-func (x *Index) idfShare(ctx context.Context, r index.IndexReader, cs corpusStats, l *language, field, term string, df uint64) (float64, error) {
-	n := cs.counts[l.code]
-	if float64(n) == cs.bm25.DocCount {
-		return 1, nil
-	}
-	if df == 0 {
-		var err error
-		if df, err = docFreq(ctx, r, field, term); err != nil {
-			return 0, err
-		}
-		if df == 0 {
-			return 1, nil // nothing to score
-		}
-	}
-	share := idf(float64(n), df) / idf(cs.bm25.DocCount, df)
-	return share * share, nil
-}
-
-// matchedTerms fills in which query terms each match holds, from the
-// postings of the terms, so the answerer can judge how much of the
-// question a section answers without analysing its text again.
-func matchedTerms(ctx context.Context, r index.IndexReader, terms []answer.Term, ms []answer.Match) error {
-	type located struct {
-		id index.IndexInternalID
-		i  int
-	}
-	var docs []located
-	for i, m := range ms {
-		id, err := r.InternalID(m.Ref.String())
-		if err != nil || id == nil {
-			continue // removed since the search
-		}
-		docs = append(docs, located{id, i})
-	}
-	// Postings are walked forwards, so visit the matches in index order.
-	sort.Slice(docs, func(a, b int) bool { return docs[a].id.Compare(docs[b].id) < 0 })
-	for ti, t := range terms {
-		if t.DocFreq == 0 {
-			continue
-		}
-		l := languageOf(t.Lang)
-		for _, field := range []string{l.body, l.question} {
-			tfr, err := r.TermFieldReader(ctx, []byte(t.Text), field, false, false, false)
-			if err != nil {
-				return fmt.Errorf("read term %q: %w", t.Text, err)
-			}
-			for _, d := range docs {
-				tfd, err := tfr.Advance(d.id, nil)
-				if err != nil {
-					tfr.Close()
-					return fmt.Errorf("read term %q: %w", t.Text, err)
-				}
-				if tfd == nil {
-					break
-				}
-				if tfd.ID.Equals(d.id) && !slices.Contains(ms[d.i].Terms, ti) {
-					// A section's fields are all of its language's.
-					ms[d.i].Terms = append(ms[d.i].Terms, ti)
-					ms[d.i].Lang = t.Lang
-				}
-			}
-			tfr.Close()
-		}
-	}
-	return nil
-}
-
-func termQuery(field, term string, boost float64) query.Query {
-	q := query.NewTermQuery(term)
-	q.SetField(field)
-	q.SetBoost(boost)
-	return q
 }
 
 func parseRef(id string) (document.Ref, bool) {
@@ -965,25 +822,41 @@ func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string
 
 // corrections returns up to MaxCorrections words of the corpus within a
 // small edit distance of word, most frequent first. Short words and words
-// with digits get none: too many near neighbours, too little meaning.
+// with digits get none: too many near neighbours, too little meaning. The
+// corrections of a word are kept for the index snapshot r (postings.go):
+// the words of one snapshot do not change, and finding them costs the
+// most of a question with a word the corpus lacks.
 func (x *Index) corrections(r index.IndexReader, word string) []string {
 	n := utf8.RuneCountInString(word)
 	if n < 4 || strings.IndexFunc(word, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
 		return nil
 	}
+	if cs, ok := x.postings.corrections(r, word); ok {
+		return cs
+	}
+	cs, err := x.findCorrections(r, word, n)
+	if err == nil {
+		x.postings.putCorrections(r, word, cs)
+	}
+	return cs
+}
+
+// findCorrections looks for the corrections of word, of n letters, in
+// the term dictionary of r. On an error it returns those found so far.
+func (x *Index) findCorrections(r index.IndexReader, word string, n int) ([]string, error) {
 	fuzziness := 1
 	if n >= 8 {
 		fuzziness = 2
 	}
 	fr, ok := r.(index.IndexReaderFuzzy)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	// The first letter is rarely wrong; fixing it keeps the search small.
 	first, _ := utf8.DecodeRuneInString(word)
 	dict, err := fr.FieldDictFuzzy(fieldPlain, word, fuzziness, string(first))
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	defer dict.Close()
 	type cand struct {
@@ -992,7 +865,8 @@ func (x *Index) corrections(r index.IndexReader, word string) []string {
 	}
 	var cs []cand
 	for {
-		e, err := dict.Next()
+		var e *index.DictEntry
+		e, err = dict.Next()
 		if err != nil || e == nil {
 			break
 		}
@@ -1008,7 +882,7 @@ func (x *Index) corrections(r index.IndexReader, word string) []string {
 		}
 		out = append(out, c.term)
 	}
-	return out
+	return out, err
 }
 
 func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint64, error) {

@@ -2,10 +2,6 @@ package bleveindex
 
 import "github.com/blevesearch/bleve/v2/index/scorch"
 
-// UseBleveSearch makes x search through bleve's searchers, as before topK,
-// so tests can compare the two.
-func UseBleveSearch(x *Index, on bool) { x.bleveSearch = on }
-
 // Segments is the number of segments the index's current snapshot holds.
 func Segments(x *Index) int {
 	adv, err := x.idx.Advanced()
@@ -45,4 +41,11 @@ func SetListThresholds(cacheMin, streamMin uint64) (restore func()) {
 	c, s := cacheMinDocs, streamMinDocs
 	cacheMinDocs, streamMinDocs = cacheMin, streamMin
 	return func() { cacheMinDocs, streamMinDocs = c, s }
+}
+
+// CorrectedWords is how many words x keeps the corrections of.
+func CorrectedWords(x *Index) int {
+	x.postings.mu.Lock()
+	defer x.postings.mu.Unlock()
+	return len(x.postings.words)
 }

@@ -11,11 +11,12 @@ package bleveindex
 //
 // A list of at least cacheMinDocs postings is therefore decoded, by the
 // same full pass an unpruned search makes, into section numbers and each
-// posting's BM25 leaf before the query weight, and kept for the searches
-// that follow: advancing in it is a galloping search, and its largest
-// leaf is the list's exact bound (the bound idf·k1 MaxScore otherwise
-// assumes is about twice a typical leaf). The leaves are computed in the
-// same arithmetic as before, so scores are bit for bit the same.
+// posting's BM25 leaf before the clause's weight (idf·sat, score.go), and
+// kept for the searches that follow: advancing in it is a galloping
+// search, and its largest leaf is the list's exact bound (the bound
+// idf·(k1+1) MaxScore otherwise assumes is about twice a typical leaf).
+// The leaves are computed in the same arithmetic as a streamed list's, so
+// scores are bit for bit the same either way.
 //
 // Decoding a list costs several times what a pruned search of it costs
 // (bleve's Next with frequencies and norms, and a division per posting),
@@ -29,9 +30,15 @@ package bleveindex
 // cache holds a weak pointer to the snapshot it was filled from and is
 // emptied when a search reads another (any Put, Remove, Sync, persisted
 // segment or merge makes one). An entry also records the postings count,
-// idf and average length its leaves used, and is not used when they
-// differ. The cache is bounded (cacheBytes, about 12 bytes a posting) and
-// evicts the least recently used list.
+// idf, average length and BM25 parameters its leaves used, and is not
+// used when they differ. The cache is bounded (cacheBytes, about 12 bytes
+// a posting) and evicts the least recently used list.
+//
+// The cache also keeps the spelling corrections of the words questions
+// asked that the corpus lacks (corrections in bleveindex.go), for the
+// same snapshot: finding them walks bleve's Levenshtein automaton over
+// the term dictionary, which allocated 2/3 of the bytes of such a
+// question.
 
 import (
 	"container/list"
@@ -43,7 +50,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/search"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -62,10 +68,12 @@ const (
 	cacheBytes = 64 << 20
 	// postingBytes is what a kept posting takes.
 	postingBytes = 4 + 8
+	// correctionWords bounds the words whose corrections are kept.
+	correctionWords = 1024
 )
 
 // decoded is a term's postings in a field: section numbers, increasing,
-// and each posting's leaf before the query weight.
+// and each posting's leaf before the clause's weight.
 type decoded struct {
 	docs  []uint32
 	base  []float64
@@ -73,6 +81,7 @@ type decoded struct {
 	count uint64  // the reader's count (live postings)
 	idf   float64
 	avg   float64
+	k1, b float64
 }
 
 // postingsCache keeps decoded lists of one snapshot. It is safe for
@@ -87,6 +96,15 @@ type postingsCache struct {
 	filling bool // a background fill runs
 	closed  bool
 	fills   sync.WaitGroup
+
+	// The spelling corrections of folded words, of the same snapshot.
+	words    map[string]*list.Element // of *wordEntry
+	wordsLRU list.List                // front: most recently used
+}
+
+type wordEntry struct {
+	word        string
+	corrections []string
 }
 
 type cacheKey struct{ field, term string }
@@ -105,7 +123,7 @@ type missed struct {
 }
 
 func newPostingsCache(limit int) *postingsCache {
-	return &postingsCache{entries: map[cacheKey]*list.Element{}, limit: limit}
+	return &postingsCache{entries: map[cacheKey]*list.Element{}, limit: limit, words: map[string]*list.Element{}}
 }
 
 // get returns the kept list of term in field for the snapshot r, if it
@@ -126,7 +144,7 @@ func (c *postingsCache) get(r index.IndexReader, k cacheKey, idf, avg float64, c
 		return nil
 	}
 	d := e.Value.(*cacheEntry).d
-	if d.count != count || d.idf != idf || d.avg != avg {
+	if d.count != count || d.idf != idf || d.avg != avg || d.k1 != bm25K1 || d.b != bm25B {
 		return nil
 	}
 	c.lru.MoveToFront(e)
@@ -169,6 +187,54 @@ func (c *postingsCache) reset(snap *scorch.IndexSnapshot) {
 	clear(c.entries)
 	c.lru.Init()
 	c.bytes = 0
+	clear(c.words)
+	c.wordsLRU.Init()
+}
+
+// corrections returns the kept corrections of word for the snapshot r
+// (possibly none), and whether they were kept.
+func (c *postingsCache) corrections(r index.IndexReader, word string) ([]string, bool) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != weak.Make(snap) {
+		c.reset(snap)
+		return nil, false
+	}
+	e, ok := c.words[word]
+	if !ok {
+		return nil, false
+	}
+	c.wordsLRU.MoveToFront(e)
+	return e.Value.(*wordEntry).corrections, true
+}
+
+// putCorrections keeps the corrections of word for the snapshot r. The
+// caller must not modify them afterwards.
+func (c *postingsCache) putCorrections(r index.IndexReader, word string, corrections []string) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != weak.Make(snap) {
+		c.reset(snap)
+	}
+	if e, ok := c.words[word]; ok {
+		e.Value.(*wordEntry).corrections = corrections
+		c.wordsLRU.MoveToFront(e)
+		return
+	}
+	for c.wordsLRU.Len() >= correctionWords {
+		last := c.wordsLRU.Back()
+		c.wordsLRU.Remove(last)
+		delete(c.words, last.Value.(*wordEntry).word)
+	}
+	c.words[word] = c.wordsLRU.PushFront(&wordEntry{word, corrections})
 }
 
 // fill decodes the lists a search missed into the cache, in the
@@ -208,9 +274,9 @@ func (c *postingsCache) fill(idx bleve.Index, lists []missed) {
 				return
 			}
 			count := tfr.Count()
-			idf := math.Log(1 + (m.n-float64(count)+0.5)/(float64(count)+0.5))
-			if c.get(r, m.key, idf, m.avg, count) == nil {
-				d, err := decode(ctx, tfr, count, idf, m.avg)
+			w := idf(m.n, count)
+			if c.get(r, m.key, w, m.avg, count) == nil {
+				d, err := decode(ctx, tfr, count, w, m.avg)
 				if err == nil {
 					c.put(r, m.key, d)
 				}
@@ -231,7 +297,7 @@ func (c *postingsCache) close() {
 // decode reads the postings of tfr, which has count of them, with their
 // leaves for idf and avg.
 func decode(ctx context.Context, tfr index.TermFieldReader, count uint64, idf, avg float64) (*decoded, error) {
-	d := &decoded{count: count, idf: idf, avg: avg,
+	d := &decoded{count: count, idf: idf, avg: avg, k1: bm25K1, b: bm25B,
 		docs: make([]uint32, 0, count), base: make([]float64, 0, count)}
 	var tfd index.TermFieldDoc
 	for i := 0; ; i++ {
@@ -259,8 +325,9 @@ func decode(ctx context.Context, tfr index.TermFieldReader, count uint64, idf, a
 	return d, nil
 }
 
-// baseLeaf is bleve's TermQueryScorer score of a posting before the query
-// weight, in its arithmetic.
+// baseLeaf is a posting's leaf before the clause's weight: idf·sat(tf,
+// len) with the square root of the frequency as bleve counts it, and the
+// field length from its norm (bleve keeps 1/√length).
 func baseLeaf(idf, avg float64, freq uint64, norm float64) float64 {
 	var tf float64
 	if freq < 64 {
@@ -269,8 +336,7 @@ func baseLeaf(idf, avg float64, freq uint64, norm float64) float64 {
 		tf = math.Sqrt(float64(freq))
 	}
 	fieldLength := 1 / (norm * norm)
-	return idf * (tf * search.BM25_k1) /
-		(tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/avg)))
+	return idf * (tf * (bm25K1 + 1)) / (tf + bm25K1*(1-bm25B+bm25B*fieldLength/avg))
 }
 
 var sqrtCache = func() (c [64]float64) {

@@ -1,49 +1,45 @@
 package bleveindex
 
-// score.go ranks sections by reading postings directly instead of through
-// bleve's searcher tree.
+// score.go ranks sections by BM25, reading postings directly.
 //
-// The query Search used to hand bleve is a boolean query: must be one
-// disjunction of term queries on the body fields, should be a disjunction
-// of the same terms on the question fields, and must-not the server terms
-// of other servers. bleve evaluates it document at a time through five
-// layers of searchers, allocating and comparing a DocumentMatch per
-// posting, and visits every posting of every term, however common. Most
-// of a search's time went there (pprof: the searcher tree ~3/4 of a query,
-// reading the postings themselves ~1/4).
+// A section's score for a question is
 //
-// topK computes the same scores, in the same arithmetic, from the same
-// postings (IndexReader.TermFieldReader with frequencies and norms):
+//	score(d) = Σ_t w_t · [ idf_body(t)·sat(tf_body, len_body) + QuestionBoost · idf_question(t)·sat(tf_question, len_question) ]
 //
-//	leaf(t, d)  = idf(t) · tf·k1 / (tf + k1·(1 − b + b·len(d)/avg)) · boost(t)·idf(t)·queryNorm
-//	body(d)     = Σ body leaves of d · (body terms d holds / body terms)        (bleve's coord)
-//	question(d) = Σ question leaves of d · (question terms d holds / question terms)
-//	score(d)    = body(d) + question(d), for d holding at least one body term
+// over the question's terms t, with
 //
-// with tf the square root of the frequency, len(d) the field length from
-// the stored norm, avg bleve's rounded-up average, queryNorm one over the
-// root of Σ (boost·idf)² over all scoring clauses, and sums taken in the
-// order bleve's disjunction takes them, so that scores are bit for bit
-// bleve's where it sums in that order (up to ten clauses per disjunction;
-// beyond, bleve's heap order differs in the last bits). Ties are broken by
-// section id, as the search request's sort did.
+//	w_t        the term's language fit (languageFit), times CorrectedBoost for a spelling correction
+//	idf_f(t)   ln(1 + (N − df + 0.5)/(df + 0.5)), df the sections holding t in field f, N the sections of t's language
+//	sat(tf, l) √tf·(k1+1) / (√tf + k1·(1 − b + b·l/avg_f)), avg_f the true average length of f over those sections
 //
-// It is faster for two reasons. It has no searcher tree: a posting costs a
+// and field lengths read from bleve's norms (1/√length). This is textbook
+// BM25 (Robertson and Zaragoza 2009) over two fields, the question field
+// weighted QuestionBoost. It is not bleve's BM25, which counts a term's
+// idf twice (query weight times document weight), multiplies each
+// disjunction by the share of its clauses a section matches, and divides
+// by a query norm: on SciFact and StackFAQ bleve's ranked worse
+// (BENCHMARKS.md). A section is found when it holds a question term in
+// its body (which holds its question too); sections of other servers are
+// left out. Ties are broken by section id.
+//
+// Each (term, field) is a clause whose postings give a leaf per section
+// holding the term. The search has no searcher tree: a posting costs a
 // few arithmetic operations. And it uses MaxScore (Turtle and Flood 1995):
 // a list's leaves never exceed its bound — its largest leaf when the list
-// is decoded (postings.go), else idf·k1·boost·idf·queryNorm — so once ten
-// sections are held, the lists whose bounds together cannot lift a section
-// above the tenth are not walked; they are only advanced to the sections
-// that the other lists propose, and not even that when a section's partial
-// score plus the bounds left cannot reach the tenth. Terms most sections
-// hold have small bounds (their idf is small and counts twice), so their
-// long postings are mostly skipped. The result is exact: a section is left
-// out only when its score provably falls below the tenth.
+// is decoded (postings.go), else weight·idf·(k1+1), which √tf·(k1+1)/(√tf +
+// …) stays below — so once limit sections are held, the lists whose bounds
+// together cannot lift a section above the last held are not walked; they
+// are only advanced to the sections that the other lists propose, and not
+// even that when a section's partial score plus the bounds left cannot
+// reach the last held. Terms most sections hold have small bounds, so
+// their long postings are mostly skipped. The result is exact: a section
+// is left out only when its score provably falls below the last held. A
+// section's leaves are summed in clause order whichever lists found them,
+// so its score does not depend on the pruning.
 //
-// Sections of other servers are left out as bleve's must-not did, by
-// advancing those servers' postings to each section about to enter the top
-// k. Which query terms each returned section holds falls out of scoring,
-// where matchedTerms walked the postings again.
+// Sections of other servers are left out by advancing those servers'
+// postings to each section about to enter the top k. Which query terms
+// each returned section holds falls out of scoring.
 
 import (
 	"container/heap"
@@ -51,28 +47,30 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 
-	"github.com/blevesearch/bleve/v2/search"
 	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 )
 
-// clause is one scoring term query: term in field, with a boost.
+// clause is one term in one field, with its weight and the figures of the
+// sections of its language.
 type clause struct {
 	field, term string
-	boost       float64
-	termIndex   int  // index into Result.Terms
-	question    bool // in the should disjunction (question fields), else the must one (body fields)
+	weight      float64 // w_t, times QuestionBoost in a question field
+	n           float64 // sections of the term's language
+	avg         float64 // average length of field over those sections
+	termIndex   int     // index into Result.Terms
+	question    bool    // a question field, else a body field
 }
 
 // postingList is a clause's postings being walked: decoded (docs and
 // base), or, for a long list not decoded yet, read from bleve (tfr).
 type postingList struct {
 	clause
+	index int       // of the clause, the order leaves are summed in
 	docs  []uint32  // section numbers, increasing
-	base  []float64 // leaves before the query weight
+	base  []float64 // leaves before the weight: idf·sat
 	pos   int       // current posting
 	tfr   index.TermFieldReader
 	tfd   index.TermFieldDoc
@@ -80,10 +78,7 @@ type postingList struct {
 	done  bool
 	count uint64 // postings
 	idf   float64
-	avg   float64 // bleve's average field length
-	qw    float64 // boost·idf·queryNorm
 	bound float64 // no section scores more than this from this list
-	order int     // position in its disjunction's summation order
 }
 
 func (p *postingList) set(i int) {
@@ -146,19 +141,12 @@ func (p *postingList) advance(doc uint64, buf index.IndexInternalID) error {
 	return nil
 }
 
-// leaf is the list's score for its current posting, as bleve's
-// TermQueryScorer computes it.
+// leaf is the list's score for its current posting.
 func (p *postingList) leaf() float64 {
-	var score float64
 	if p.tfr != nil {
-		score = baseLeaf(p.idf, p.avg, p.tfd.Freq, p.tfd.Norm)
-	} else {
-		score = p.base[p.pos]
+		return p.weight * baseLeaf(p.idf, p.avg, p.tfd.Freq, p.tfd.Norm)
 	}
-	if p.qw != 1.0 {
-		score *= p.qw
-	}
-	return score
+	return p.weight * p.base[p.pos]
 }
 
 // excludeList is another server's postings, without frequencies: zapx
@@ -211,13 +199,13 @@ type hit struct {
 }
 
 // topK returns the limit best sections for clauses, best first, leaving
-// out those holding a server term of others. bm25 has the corpus figures
-// bleve would use; cache keeps decoded postings between searches. It also
-// returns the long lists the cache lacked, for the caller to have decoded.
-func topK(ctx context.Context, r index.IndexReader, cache *postingsCache, bm25 *search.BM25Stats, clauses []clause, others []string, limit int) ([]hit, []missed, error) {
+// out those holding a server term of others; cache keeps decoded postings
+// between searches. It also returns the long lists the cache lacked, for
+// the caller to have decoded.
+func topK(ctx context.Context, r index.IndexReader, cache *postingsCache, clauses []clause, others []string, limit int) ([]hit, []missed, error) {
 	s := scorer{r: r, limit: limit}
 	defer s.close()
-	if err := s.open(ctx, cache, bm25, clauses, others); err != nil {
+	if err := s.open(ctx, cache, clauses, others); err != nil {
 		return nil, nil, err
 	}
 	if err := s.run(ctx); err != nil {
@@ -228,26 +216,15 @@ func topK(ctx context.Context, r index.IndexReader, cache *postingsCache, bm25 *
 }
 
 type scorer struct {
-	r      index.IndexReader
-	limit  int
-	lists  []*postingList // by bound, smallest first
-	nBody  int            // clauses of each disjunction, for the coord factor
-	nQuest int
-	// prefix[i] sums the bounds and counts the lists of each disjunction
-	// among lists[:i+1].
-	prefix []prefixBound
-	// sumBody and sumQuest are the lists of each disjunction in bleve's
-	// summation order.
-	sumBody, sumQuest []*postingList
-	exclude           []*excludeList // other servers' postings
-	missed            []missed       // long lists the cache lacked
-	top               topHeap
-	buf               index.IndexInternalID
-}
-
-type prefixBound struct {
-	body, quest   float64
-	nBody, nQuest int
+	r     index.IndexReader
+	limit int
+	lists []*postingList // by bound, smallest first
+	// prefix[i] sums the bounds of lists[:i+1].
+	prefix  []float64
+	exclude []*excludeList // other servers' postings
+	missed  []missed       // long lists the cache lacked
+	top     topHeap
+	buf     index.IndexInternalID
 }
 
 func (s *scorer) close() {
@@ -261,69 +238,41 @@ func (s *scorer) close() {
 	}
 }
 
-func (s *scorer) open(ctx context.Context, cache *postingsCache, bm25 *search.BM25Stats, clauses []clause, others []string) error {
-	n := bm25.DocCount
-	sumSquares := 0.0
-	for _, c := range clauses {
-		card, ok := bm25.FieldCardinality[c.field]
-		if !ok {
-			return fmt.Errorf("field stat for bm25 not present %s", c.field)
+func (s *scorer) open(ctx context.Context, cache *postingsCache, clauses []clause, others []string) error {
+	for i, c := range clauses {
+		if c.weight <= 0 || c.avg <= 0 {
+			continue // scores nothing: no weight, or an empty field
 		}
-		avg := math.Ceil(float64(card) / n)
-		p := &postingList{clause: c, avg: avg}
-		s.lists = append(s.lists, p)
-		if err := s.postings(ctx, cache, p, n); err != nil {
+		p := &postingList{clause: c, index: i}
+		if err := s.postings(ctx, cache, p); err != nil {
 			return err
 		}
-		w := c.boost * p.idf
-		sumSquares += w * w
-		if c.question {
-			s.nQuest++
-			s.sumQuest = append(s.sumQuest, p)
-		} else {
-			s.nBody++
-			s.sumBody = append(s.sumBody, p)
+		if p.count == 0 {
+			if p.tfr != nil {
+				_ = p.tfr.Close()
+			}
+			continue
 		}
-	}
-	norm := 1.0 / math.Sqrt(sumSquares)
-	for _, p := range s.lists {
-		p.qw = p.boost * p.idf * norm
+		s.lists = append(s.lists, p)
 		if p.tfr != nil {
-			// The leaf's tf·k1/(tf + k1·…) stays below k1.
-			p.bound = p.idf * search.BM25_k1
+			// √tf·(k1+1)/(√tf + k1·…) stays below k1+1.
+			p.bound = p.idf * (bm25K1 + 1)
 			if err := p.next(); err != nil {
 				return err
 			}
 		} else {
 			p.set(0)
 		}
-		// p.bound is the largest leaf before the query weight; the margin
-		// covers the rounding of sums, so a bound never falls below a
-		// score.
-		p.bound *= p.qw * (1 + 1e-9)
-	}
-	// bleve's disjunction sorts its searchers by postings count (sort.Sort,
-	// whose permutation is deterministic) and sums in that order.
-	sort.Sort(byCount(s.sumBody))
-	sort.Sort(byCount(s.sumQuest))
-	for i, p := range s.sumBody {
-		p.order = i
-	}
-	for i, p := range s.sumQuest {
-		p.order = i
+		// p.bound is the largest leaf before the weight; the margin covers
+		// the rounding of sums, so a bound never falls below a score.
+		p.bound *= p.weight * (1 + 1e-9)
 	}
 	slices.SortStableFunc(s.lists, func(a, b *postingList) int {
 		return cmpFloat(a.bound, b.bound)
 	})
-	var acc prefixBound
+	acc := 0.0
 	for _, p := range s.lists {
-		if p.question {
-			acc.quest += p.bound
-			acc.nQuest++
-		} else {
-			acc.body += p.bound
-			acc.nBody++
-		}
+		acc += p.bound
 		s.prefix = append(s.prefix, acc)
 	}
 	for _, server := range others {
@@ -344,13 +293,13 @@ func (s *scorer) open(ctx context.Context, cache *postingsCache, bm25 *search.BM
 // for a long list not in the cache, read as the search goes (the cache is
 // filled after the search, in the background: decoding a long list costs
 // more than searching it).
-func (s *scorer) postings(ctx context.Context, cache *postingsCache, p *postingList, n float64) error {
+func (s *scorer) postings(ctx context.Context, cache *postingsCache, p *postingList) error {
 	tfr, err := s.r.TermFieldReader(ctx, []byte(p.term), p.field, true, true, false)
 	if err != nil {
 		return fmt.Errorf("read term %q: %w", p.term, err)
 	}
 	p.count = tfr.Count()
-	p.idf = math.Log(1 + (n-float64(p.count)+0.5)/(float64(p.count)+0.5))
+	p.idf = idf(p.n, p.count)
 	k := cacheKey{p.field, p.term}
 	var d *decoded
 	if p.count >= cacheMinDocs {
@@ -358,7 +307,7 @@ func (s *scorer) postings(ctx context.Context, cache *postingsCache, p *postingL
 	}
 	if d == nil && p.count >= streamMinDocs {
 		p.tfr = tfr
-		s.missed = append(s.missed, missed{k, n, p.avg})
+		s.missed = append(s.missed, missed{k, p.n, p.avg})
 		return nil
 	}
 	if d == nil {
@@ -386,33 +335,6 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// byCount is bleve's OrderedSearcherList order.
-type byCount []*postingList
-
-func (l byCount) Len() int           { return len(l) }
-func (l byCount) Less(i, j int) bool { return l[i].count < l[j].count }
-func (l byCount) Swap(i, j int)      { l[i], l[j] = l[j], l[i] }
-
-// upper bounds the final score of a section whose lists so far gave the
-// partial sums and counts, if it also matched every list of lists[:i+1].
-func (s *scorer) upper(body, quest float64, mBody, mQuest, i int) float64 {
-	if i >= 0 {
-		p := s.prefix[i]
-		body += p.body
-		quest += p.quest
-		mBody += p.nBody
-		mQuest += p.nQuest
-	}
-	u := 0.0
-	if s.nBody > 0 {
-		u += body * float64(mBody) / float64(s.nBody)
-	}
-	if s.nQuest > 0 {
-		u += quest * float64(mQuest) / float64(s.nQuest)
-	}
-	return u
-}
-
 // threshold is the score a section must reach to enter the top k, or -Inf
 // while it holds fewer.
 func (s *scorer) threshold() float64 {
@@ -428,10 +350,12 @@ func (s *scorer) run(ctx context.Context) error {
 	// enter the top k.
 	pivot := 0
 	var c candidate
-	c.body = make([]float64, len(s.sumBody))
-	c.quest = make([]float64, len(s.sumQuest))
-	c.inBody = make([]bool, len(s.sumBody))
-	c.inQuest = make([]bool, len(s.sumQuest))
+	maxIndex := 0
+	for _, p := range s.lists {
+		maxIndex = max(maxIndex, p.index+1)
+	}
+	c.leaves = make([]float64, maxIndex)
+	c.in = make([]bool, maxIndex)
 	for round := 0; ; round++ {
 		if round&4095 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -439,7 +363,10 @@ func (s *scorer) run(ctx context.Context) error {
 			}
 		}
 		theta := s.threshold()
-		for pivot < n && s.upper(0, 0, 0, 0, pivot) < theta {
+		// Bounds are compared with a threshold a little lower, so that
+		// the rounding of partial sums never prunes a section that ties.
+		lower := theta - math.Abs(theta)*1e-12
+		for pivot < n && s.prefix[pivot] < lower {
 			pivot++
 		}
 		if pivot == n {
@@ -466,7 +393,7 @@ func (s *scorer) run(ctx context.Context) error {
 		}
 		pruned := false
 		for i := pivot - 1; i >= 0; i-- {
-			if s.upper(c.sBody, c.sQuest, c.mBody, c.mQuest, i) < theta {
+			if c.partial+s.prefix[i] < lower {
 				pruned = true
 				break
 			}
@@ -478,14 +405,10 @@ func (s *scorer) run(ctx context.Context) error {
 				c.add(p)
 			}
 		}
-		if pruned || c.mBody == 0 {
-			continue // cannot make the top k, or holds no body term (must)
+		if pruned || !c.body {
+			continue // cannot make the top k, or holds no body term
 		}
-		// The exact score, summed as bleve sums it.
-		total := disjunction(c.body, c.inBody, s.nBody)
-		if c.mQuest > 0 {
-			total += disjunction(c.quest, c.inQuest, s.nQuest)
-		}
+		total := c.score()
 		if total < theta {
 			continue
 		}
@@ -504,50 +427,39 @@ func (s *scorer) run(ctx context.Context) error {
 	}
 }
 
-// candidate is the section being scored: each disjunction's leaves by
-// summation order, which matched, partial sums and counts.
+// candidate is the section being scored: its leaves by clause, which
+// clauses it matched, and their partial sum.
 type candidate struct {
-	body, quest     []float64
-	inBody, inQuest []bool
-	sBody, sQuest   float64
-	mBody, mQuest   int
-	terms           uint64
+	leaves  []float64
+	in      []bool
+	partial float64
+	body    bool // holds a term in a body field
+	terms   uint64
 }
 
 func (c *candidate) reset() {
-	clear(c.inBody)
-	clear(c.inQuest)
-	c.sBody, c.sQuest, c.mBody, c.mQuest, c.terms = 0, 0, 0, 0, 0
+	clear(c.in)
+	c.partial, c.body, c.terms = 0, false, 0
 }
 
 func (c *candidate) add(p *postingList) {
 	v := p.leaf()
+	c.leaves[p.index], c.in[p.index] = v, true
+	c.partial += v
+	c.body = c.body || !p.question
 	c.terms |= 1 << uint(p.termIndex)
-	if p.question {
-		c.quest[p.order], c.inQuest[p.order] = v, true
-		c.sQuest += v
-		c.mQuest++
-	} else {
-		c.body[p.order], c.inBody[p.order] = v, true
-		c.sBody += v
-		c.mBody++
-	}
 }
 
-// disjunction is bleve's disjunction score: the matched leaves summed in
-// its order, times the share of clauses matched.
-func disjunction(vals []float64, matched []bool, total int) float64 {
-	sum, count := 0.0, 0
-	for i, v := range vals {
-		if matched[i] {
+// score is the section's score: its leaves summed in clause order, so that
+// it is the same whichever lists found them.
+func (c *candidate) score() float64 {
+	sum := 0.0
+	for i, v := range c.leaves {
+		if c.in[i] {
 			sum += v
-			count++
 		}
 	}
-	if count == 0 {
-		return 0
-	}
-	return sum * (float64(count) / float64(total))
+	return sum
 }
 
 // insert adds h to the top k, pushing out the worst when it is full. Ids

@@ -16,10 +16,14 @@ import (
 	"github.com/verbatimbot/verbatim/seeds"
 )
 
-// TestTopKMatchesBleve compares the postings scorer with bleve's searchers
-// on several corpora: the same sections in the same order, the same terms
-// matched, and scores equal but for the last bits of a sum.
-func TestTopKMatchesBleve(t *testing.T) {
+// TestTopKMatchesReference compares the scorer of score.go — MaxScore
+// pruning, decoded lists kept between searches, lists streamed through
+// bleve — with SearchReference, which scores every posting of every term
+// by the same formula without any of that, on several corpora, limits,
+// server scopes and ways of reading lists: the same sections in the same
+// order, the same terms matched, and scores equal but for the last bits
+// of a sum.
+func TestTopKMatchesReference(t *testing.T) {
 	seedDocs, err := seeds.Documents()
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +38,7 @@ func TestTopKMatchesBleve(t *testing.T) {
 	}
 	spanish := spanishDoc(t)
 	spanishQs := []string{"¿Cuánto litio produce Chile?", "precio del litio en 2023", "informacion sobre tecnologia de baterias",
-		"What is the capital of Australia?", "lithium China", "Tianqi", "salares de Atacama agua"}
+		"What is the capital of Australia?", "lithium China", "Tianqi", "salares de Atacama agua", "trasparencia", "electrik buses"}
 
 	gen, genQs := generated(3000)
 	// Some generated documents belong to servers, so the exclusion is
@@ -47,24 +51,16 @@ func TestTopKMatchesBleve(t *testing.T) {
 			d.Server = "s2"
 		}
 	}
-	// lists moves the list lengths from which postings are kept decoded
-	// and from which, when not kept, read through bleve, so that each way
-	// of reading a list is compared (zero: unchanged).
-	type lists struct{ cacheMin, streamMin uint64 }
-	cases := []struct {
+	type corpus struct {
 		name    string
 		docs    []*document.Document
 		qs      []string
 		servers [][]string
-		limits  []int
-		lists   lists
-	}{
-		{"seeds", seedDocs, seedQs, [][]string{nil}, []int{10, 3}, lists{}},
-		{"seeds+spanish", append(append([]*document.Document{}, seedDocs...), spanish), append(append([]string{}, seedQs...), spanishQs...), [][]string{nil}, []int{10}, lists{}},
-		{"generated", gen, genQs[:200], [][]string{nil, {"s1"}, {"s1", "s2"}}, []int{10, 1, 50}, lists{}},
-		{"generated/all-decoded", gen, genQs[:100], [][]string{nil, {"s1"}}, []int{10}, lists{1, 1 << 62}},
-		{"generated/streamed-and-kept", gen, genQs[:100], [][]string{nil, {"s1"}}, []int{10}, lists{20, 300}},
-		{"generated/all-streamed", gen, genQs[:100], [][]string{nil, {"s1"}}, []int{10}, lists{1 << 62, 0}},
+	}
+	corpora := []corpus{
+		{"seeds", seedDocs, seedQs, [][]string{nil}},
+		{"seeds+spanish", append(append([]*document.Document{}, seedDocs...), spanish), append(append([]string{}, seedQs...), spanishQs...), [][]string{nil}},
+		{"generated", gen, genQs[:150], [][]string{nil, {"s1"}, {"s1", "s2"}}},
 	}
 	for _, set := range []struct{ dir, qrels string }{{"stackfaq", ""}, {"scifact", "qrels_test.tsv"}} {
 		if testing.Short() {
@@ -78,21 +74,24 @@ func TestTopKMatchesBleve(t *testing.T) {
 		for _, q := range s.Queries {
 			qs = append(qs, q.Text)
 		}
-		cases = append(cases, struct {
-			name    string
-			docs    []*document.Document
-			qs      []string
-			servers [][]string
-			limits  []int
-			lists   lists
-		}{set.dir, s.Documents(), qs, [][]string{nil}, []int{10}, lists{}})
+		corpora = append(corpora, corpus{set.dir, s.Documents(), qs, [][]string{nil}})
+	}
+	// The list lengths from which postings are kept decoded and from which,
+	// when not kept, read through bleve, so that each way of reading a list
+	// is compared (zero: unchanged).
+	type lists struct{ cacheMin, streamMin uint64 }
+	modes := []struct {
+		name  string
+		lists lists
+	}{
+		{"default", lists{}},
+		{"all-decoded", lists{1, 1 << 62}},
+		{"streamed-and-kept", lists{20, 300}},
+		{"all-streamed", lists{1 << 62, 0}},
 	}
 	ctx := context.Background()
-	for _, tc := range cases {
+	for _, tc := range corpora {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.lists != (lists{}) {
-				defer bleveindex.SetListThresholds(tc.lists.cacheMin, tc.lists.streamMin)()
-			}
 			x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
 			if err != nil {
 				t.Fatal(err)
@@ -101,32 +100,37 @@ func TestTopKMatchesBleve(t *testing.T) {
 			if _, _, err := x.Sync(tc.docs); err != nil {
 				t.Fatal(err)
 			}
-			diffs := 0
-			for _, servers := range tc.servers {
-				for _, limit := range tc.limits {
-					for _, q := range tc.qs {
-						query := answer.Query{Text: q, Servers: servers, Limit: limit}
-						bleveindex.UseBleveSearch(x, true)
-						want, err := x.Search(ctx, query)
-						if err != nil {
-							t.Fatal(err)
-						}
-						bleveindex.UseBleveSearch(x, false)
-						got, err := x.Search(ctx, query)
-						if err != nil {
-							t.Fatal(err)
-						}
-						if d := compareMatches(want.Matches, got.Matches); d != "" {
-							diffs++
-							if diffs <= 5 {
-								t.Errorf("%q servers %v limit %d: %s", q, servers, limit, d)
+			for _, mode := range modes {
+				t.Run(mode.name, func(t *testing.T) {
+					if mode.lists != (lists{}) {
+						defer bleveindex.SetListThresholds(mode.lists.cacheMin, mode.lists.streamMin)()
+					}
+					diffs := 0
+					for _, servers := range tc.servers {
+						for _, limit := range []int{10, 1, 50} {
+							for _, q := range tc.qs {
+								query := answer.Query{Text: q, Servers: servers, Limit: limit}
+								want, err := bleveindex.SearchReference(ctx, x, query)
+								if err != nil {
+									t.Fatal(err)
+								}
+								got, err := x.Search(ctx, query)
+								if err != nil {
+									t.Fatal(err)
+								}
+								if d := compareMatches(want.Matches, got.Matches); d != "" {
+									diffs++
+									if diffs <= 5 {
+										t.Errorf("%q servers %v limit %d: %s", q, servers, limit, d)
+									}
+								}
 							}
 						}
 					}
-				}
-			}
-			if diffs > 0 {
-				t.Errorf("%d searches differ", diffs)
+					if diffs > 0 {
+						t.Errorf("%d searches differ", diffs)
+					}
+				})
 			}
 		})
 	}

@@ -1,0 +1,158 @@
+package bleveindex
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/verbatimbot/verbatim/internal/answer"
+)
+
+// SearchReference is Search with the scoring of score.go done the plain
+// way, for tests to compare with: every posting of every term read through
+// bleve, each section's score summed from the formula, no bounds, no
+// pruning, no decoded lists. The question's terms are found as Search
+// finds them.
+func SearchReference(ctx context.Context, x *Index, q answer.Query) (answer.Result, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	cs := x.snapshot(q.Servers)
+	if cs.sections == 0 {
+		return answer.Result{}, nil
+	}
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return answer.Result{}, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return answer.Result{}, err
+	}
+	defer r.Close()
+	langs := x.questionLanguages(q.Text, cs.langs)
+	terms, err := x.queryTerms(ctx, r, q.Text, langs, cs)
+	if err != nil {
+		return answer.Result{}, err
+	}
+	res := answer.Result{Terms: terms}
+	if len(terms) == 0 {
+		return res, nil
+	}
+
+	type section struct {
+		score float64
+		body  bool
+		terms []int
+	}
+	sections := map[uint64]*section{}
+	k1, b := bm25K1, bm25B
+	fit := languageFit(terms, langs)
+	for ti, t := range terms {
+		l := languageOf(t.Lang)
+		w := fit[l.code]
+		if t.Corrected {
+			w *= x.tuning.CorrectedBoost
+		}
+		n := float64(cs.counts[l.code])
+		for _, f := range []struct {
+			name   string
+			weight float64
+			body   bool
+		}{{l.body, 1, true}, {l.question, x.tuning.QuestionBoost, false}} {
+			avg := float64(cs.tokens[f.name]) / n
+			if f.weight <= 0 || avg <= 0 || w <= 0 {
+				continue
+			}
+			tfr, err := r.TermFieldReader(ctx, []byte(t.Text), f.name, true, true, false)
+			if err != nil {
+				return answer.Result{}, err
+			}
+			df := float64(tfr.Count())
+			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+			for {
+				tfd, err := tfr.Next(nil)
+				if err != nil {
+					tfr.Close()
+					return answer.Result{}, err
+				}
+				if tfd == nil {
+					break
+				}
+				tf := math.Sqrt(float64(tfd.Freq))
+				length := 1 / (tfd.Norm * tfd.Norm)
+				sat := tf * (k1 + 1) / (tf + k1*(1-b+b*length/avg))
+				s := sections[tfd.ID.Value()]
+				if s == nil {
+					s = &section{}
+					sections[tfd.ID.Value()] = s
+				}
+				s.score += w * f.weight * idf * sat
+				s.body = s.body || f.body
+				if !slices.Contains(s.terms, ti) {
+					s.terms = append(s.terms, ti)
+				}
+			}
+			tfr.Close()
+		}
+	}
+	for _, server := range cs.others {
+		tfr, err := r.TermFieldReader(ctx, []byte(server), fieldServer, false, false, false)
+		if err != nil {
+			return answer.Result{}, err
+		}
+		for {
+			tfd, err := tfr.Next(nil)
+			if err != nil {
+				tfr.Close()
+				return answer.Result{}, err
+			}
+			if tfd == nil {
+				break
+			}
+			delete(sections, tfd.ID.Value())
+		}
+		tfr.Close()
+	}
+
+	type ranked struct {
+		id string
+		*section
+	}
+	var all []ranked
+	for doc, s := range sections {
+		if !s.body {
+			continue
+		}
+		id, err := r.ExternalID(index.NewIndexInternalID(nil, doc))
+		if err != nil {
+			return answer.Result{}, fmt.Errorf("section %d: %w", doc, err)
+		}
+		all = append(all, ranked{id, s})
+	}
+	slices.SortFunc(all, func(a, b ranked) int {
+		if a.score != b.score {
+			return cmpFloat(b.score, a.score)
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	for _, s := range all[:min(limit, len(all))] {
+		ref, ok := parseRef(s.id)
+		if !ok {
+			continue
+		}
+		m := answer.Match{Ref: ref, Score: s.score}
+		slices.Sort(s.terms)
+		for _, ti := range s.terms {
+			m.Terms = append(m.Terms, ti)
+			m.Lang = terms[ti].Lang
+		}
+		res.Matches = append(res.Matches, m)
+	}
+	return res, nil
+}
