@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/fold"
 	"github.com/verbatimbot/verbatim/internal/quote"
 	"github.com/verbatimbot/verbatim/internal/textfrag"
 )
@@ -199,8 +200,50 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 		rk.Candidates = append(rk.Candidates, Hit{Ref: m.Ref, Score: m.Score,
 			Coverage: coverage(res.Terms, m.Terms, total), terms: m.Terms})
 	}
-	rk.Answered = len(rk.Candidates) > 0 && rk.Candidates[0].Coverage >= a.opt.MinCoverage
+	exact := a.askedVerbatim(q, rk.Candidates)
+	if exact > 0 {
+		rk.Candidates[0], rk.Candidates[exact] = rk.Candidates[exact], rk.Candidates[0]
+	}
+	rk.Answered = len(rk.Candidates) > 0 && (exact >= 0 || rk.Candidates[0].Coverage >= a.opt.MinCoverage)
 	return rk, nil
+}
+
+// askedVerbatim returns the position of the candidate whose question is
+// the one asked, word for word (case, accents and punctuation aside), or
+// -1. People ask the corpus's own questions: autocomplete offers them, and
+// such a question is answered by its own section first, whatever BM25 makes
+// of sections that repeat its words. Autocomplete cuts questions over 100
+// characters with "…", so a question ending in one matches the sections
+// whose question starts with the rest.
+func (a *Answerer) askedVerbatim(q string, cands []Hit) int {
+	prefix := strings.HasSuffix(q, "…")
+	want := questionKey(strings.TrimSuffix(q, "…"))
+	if utf8.RuneCountInString(want) < 8 {
+		return -1 // too short to be a question of the corpus rather than a keyword
+	}
+	for i, c := range cands {
+		d, ok := a.corpus.Document(c.Ref.Document)
+		if !ok {
+			continue
+		}
+		s, ok := d.Section(c.Ref.Section)
+		if !ok {
+			continue
+		}
+		have := questionKey(s.Question)
+		if have == want || (prefix && strings.HasPrefix(have, want)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// questionKey is a question reduced to its words: folded, lower case,
+// separated by single spaces.
+func questionKey(s string) string {
+	return strings.Join(strings.FieldsFunc(fold.Lower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
 }
 
 // Ask answers question as asked in server ("" outside any server) with at

@@ -252,3 +252,38 @@ func BenchmarkAskSeeds(b *testing.B) {
 		}
 	}
 }
+
+// A question asked word for word as the corpus asks it (autocomplete
+// offers them) is answered by its own section first, even where another
+// section's answer repeats its words more; cut with "…" as autocomplete
+// cuts long ones, too.
+func TestAskVerbatimQuestion(t *testing.T) {
+	d := &document.Document{ID: "harbour", Meta: document.Metadata{Title: "Harbour life"}, Sections: []document.Section{
+		{Question: "What do you think about the harbour dredging plans for next year?", Asker: "Q", Answerer: "A",
+			Paragraphs: []string{strings.Repeat("We have not decided anything yet, and the council only meets in spring, so there is little to say about it. ", 12)}},
+		{Question: "And the harbour dredging plans next year?", Asker: "Q", Answerer: "A",
+			Paragraphs: []string{"Harbour dredging plans, harbour dredging plans: next year, harbour dredging plans."}},
+	}}
+	a, _ := newAnswerer(t, d)
+	ctx := context.Background()
+	first := func(q string) int {
+		t.Helper()
+		rk, err := a.Search(ctx, q, "", 5)
+		if err != nil || len(rk.Candidates) == 0 || !rk.Answered {
+			t.Fatalf("%q: %v %+v", q, err, rk)
+		}
+		return rk.Candidates[0].Ref.Section
+	}
+	if got := first("harbour dredging plans next year"); got != 2 {
+		t.Fatalf("the keywords rank section %d first; the test needs BM25 to prefer section 2", got)
+	}
+	for _, q := range []string{
+		"What do you think about the harbour dredging plans for next year?",
+		"what do you think about the HARBOUR dredging plans for next year",
+		"What do you think about the harbour dredging…",
+	} {
+		if got := first(q); got != 1 {
+			t.Errorf("%q: section %d first, want its own section 1", q, got)
+		}
+	}
+}
