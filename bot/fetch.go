@@ -101,7 +101,9 @@ func (b *Bot) fetchAttachment(ctx context.Context, a *discordgo.MessageAttachmen
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("download attachment: %w", err)
+		// The URL's query signs it: whoever has it can fetch the private
+		// upload until it expires. Errors quoting it are logged without.
+		return nil, redact(fmt.Errorf("download attachment: %w", err), req.URL.RawQuery)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -2,10 +2,14 @@ package bot
 
 import (
 	"errors"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
@@ -86,5 +90,45 @@ func TestReadBody(t *testing.T) {
 	}
 	if _, err := readBody(iotest.ErrReader(errors.New("boom")), "", -1); err == nil {
 		t.Error("read error not returned")
+	}
+}
+
+// failingTransport fails every request at the network level, as a dead
+// connection to Discord would.
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("connection reset by peer")
+}
+
+// A failed call to Discord quotes its URL, which holds the interaction's
+// token; the errors the replier returns, and the bot logs, must not.
+func TestReplierErrorsHideToken(t *testing.T) {
+	s, err := discordgo.New("Bot test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Client = &http.Client{Transport: failingTransport{}}
+	s.MaxRestRetries = 0
+	const token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDpzZWNyZXQtdG9rZW4"
+	i := &discordgo.Interaction{ID: "1100000000000000900", AppID: "1100000000000000001", Token: token}
+	r := sessionReplier{s}
+	content := "x"
+	for name, err := range map[string]error{
+		"respond":  r.Respond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource}),
+		"edit":     r.Edit(i, &discordgo.WebhookEdit{Content: &content}),
+		"delete":   r.DeleteOriginal(i),
+		"followup": r.Followup(i, &discordgo.WebhookParams{Content: "x"}),
+	} {
+		if err == nil {
+			t.Fatalf("%s: no error from a failing transport", name)
+		}
+		if strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "[redacted]") {
+			t.Errorf("%s: %v", name, err)
+		}
+		var ue *url.Error
+		if !errors.As(err, &ue) {
+			t.Errorf("%s: the original error is lost: %T", name, err)
+		}
 	}
 }

@@ -37,6 +37,14 @@ type cli struct {
 	dir string
 }
 
+// Ids of documents added for server 7: a server's ids end in a hash of
+// the server and the title's slug, so that they reveal nothing of other
+// servers' documents (internal/library).
+const (
+	stdinID   = "stdin-02eced"
+	harbourID = "harbour-209d47"
+)
+
 func newCLI(t *testing.T) *cli { return &cli{t: t, dir: t.TempDir()} }
 
 func (c *cli) run(stdin string, args ...string) (string, string, error) {
@@ -81,7 +89,7 @@ func TestCorpusCommands(t *testing.T) {
 	if strings.Contains(out, "running bot") {
 		t.Errorf("no bot runs:\n%s", out)
 	}
-	if out, _, err = c.run(lighthouseFile, "corpus", "add", "--server", "7", "--format", "transcript", "-"); err != nil || !strings.Contains(out, "Added stdin.") || !strings.Contains(out, "answered in:    server 7 only") {
+	if out, _, err = c.run(lighthouseFile, "corpus", "add", "--server", "7", "--format", "transcript", "-"); err != nil || !strings.Contains(out, "Added "+stdinID+".") || !strings.Contains(out, "answered in:    server 7 only") {
 		t.Fatalf("add from stdin: %v\n%s", err, out)
 	}
 
@@ -91,7 +99,7 @@ func TestCorpusCommands(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 4 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[1], "shipped") ||
-		!strings.HasPrefix(lines[2], "the-harbour-master ") || !strings.Contains(lines[3], "stdin ") || !strings.Contains(lines[3], " 7 ") {
+		!strings.HasPrefix(lines[2], "the-harbour-master ") || !strings.Contains(lines[3], stdinID+" ") || !strings.Contains(lines[3], " 7 ") {
 		t.Errorf("list:\n%s", out)
 	}
 	out, _, err = c.run("", "corpus", "list", "--json", "--server", "8")
@@ -104,7 +112,7 @@ func TestCorpusCommands(t *testing.T) {
 		t.Errorf("list --json --server 8: %v %+v\n%s", err, entries, out)
 	}
 	out, _, _ = c.run("", "corpus", "list", "--server", "7", "--json")
-	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 3 || entries[2].ID != "stdin" || entries[2].Server != "7" || entries[2].Questions != 2 {
+	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 3 || entries[2].ID != stdinID || entries[2].Server != "7" || entries[2].Questions != 2 {
 		t.Errorf("list --server 7: %v %+v", err, entries)
 	}
 
@@ -115,11 +123,11 @@ func TestCorpusCommands(t *testing.T) {
 
 	// Answered where it belongs.
 	out, _, err = c.run("", "ask", "--json", "--server", "7", "foghorns at Cape Morwenna")
-	if err != nil || !strings.Contains(out, `"document":"stdin"`) {
+	if err != nil || !strings.Contains(out, `"document":"`+stdinID+`"`) {
 		t.Errorf("ask in server 7: %v\n%s", err, out)
 	}
 	out, _, _ = c.run("", "ask", "--json", "foghorns at Cape Morwenna")
-	if strings.Contains(out, `"document":"stdin"`) {
+	if strings.Contains(out, `"document":"`+stdinID+`"`) {
 		t.Errorf("a server's document answered outside it:\n%s", out)
 	}
 	out, _, _ = c.run("", "ask", "--json", "trawlers Puerto Quillon")
@@ -135,10 +143,10 @@ func TestCorpusCommands(t *testing.T) {
 		t.Errorf("ask after rebuild:\n%s", out)
 	}
 
-	if out, _, err = c.run("", "corpus", "remove", "--server", "7", "stdin"); err != nil || out != "Removed stdin (\"Stdin\").\n" {
+	if out, _, err = c.run("", "corpus", "remove", "--server", "7", stdinID); err != nil || out != "Removed "+stdinID+" (\"Stdin\").\n" {
 		t.Errorf("remove: %v\n%s", err, out)
 	}
-	if _, _, err = c.run("", "corpus", "show", "stdin"); err == nil {
+	if _, _, err = c.run("", "corpus", "show", stdinID); err == nil {
 		t.Error("show after remove")
 	}
 }
@@ -168,14 +176,14 @@ func TestCorpusErrors(t *testing.T) {
 		{[]string{"corpus", "add", filepath.Join(c.dir, "missing.txt")}, false, "missing.txt: no such file or directory"},
 		{[]string{"corpus", "add", c.file("a.bin", "Q: x\x00\x00\n")}, false, `"a.bin" looks like a binary file`},
 		{[]string{"corpus", "add", c.file("notes.txt", "Just prose.\n")}, false, `"notes.txt" cannot be added: no speaker turns found`},
-		{[]string{"corpus", "add", "--server", "7", harbour}, false, "already in the corpus for this server, as harbour"},
+		{[]string{"corpus", "add", "--server", "7", harbour}, false, "already in the corpus for this server, as " + harbourID},
 		{[]string{"corpus", "add", "--url", "javascript:alert(1)", harbour}, false, "The source URL must be an absolute http or https address"},
 		{[]string{"corpus", "add", "--format", "pdf", harbour}, false, `Unknown format "pdf"`},
 		{[]string{"corpus", "add", "--title", " ", harbour}, false, "The title is empty."},
 		{[]string{"corpus", "add", c.file("big.txt", strings.Repeat("Q: a?\n\nA: b.\n\n", 90000))}, false, "is too large: 1,260,000 bytes"},
-		{[]string{"corpus", "show", "../documents/harbour"}, false, `There is no document "../documents/harbour".`},
-		{[]string{"corpus", "show", "--server", "8", "harbour"}, false, `There is no document "harbour".`},
-		{[]string{"corpus", "remove", "--server", "8", "harbour"}, false, `There is no document "harbour".`},
+		{[]string{"corpus", "show", "../documents/" + harbourID}, false, `There is no document "../documents/` + harbourID + `".`},
+		{[]string{"corpus", "show", "--server", "8", harbourID}, false, `There is no document "` + harbourID + `".`},
+		{[]string{"corpus", "remove", "--server", "8", harbourID}, false, `There is no document "` + harbourID + `".`},
 		{[]string{"corpus", "remove", "spcis-china-latin-america-technology"}, false, "is shipped with the bot and cannot be removed."},
 	} {
 		_, stderr, err := c.run("", tt.args...)
@@ -187,7 +195,7 @@ func TestCorpusErrors(t *testing.T) {
 	// Nothing of that changed the corpus.
 	out, _, _ := c.run("", "corpus", "list", "--json")
 	var entries []library.Entry
-	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 || entries[1].ID != "harbour" {
+	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 || entries[1].ID != harbourID {
 		t.Errorf("corpus after the errors: %v %+v", err, entries)
 	}
 }
@@ -205,12 +213,12 @@ func TestCorpusAddMany(t *testing.T) {
 	if !strings.Contains(stderr, "notes.txt") || !strings.Contains(stderr, "no speaker turns found") {
 		t.Errorf("stderr: %s", stderr)
 	}
-	if !strings.Contains(out, "Added harbour (2 questions) from "+good) || !strings.Contains(out, "Added 1 of 2 files.") {
+	if !strings.Contains(out, "Added "+harbourID+" (2 questions) from "+good) || !strings.Contains(out, "Added 1 of 2 files.") {
 		t.Errorf("stdout: %s", out)
 	}
 	out, _, _ = c.run("", "corpus", "list", "--json")
 	var entries []library.Entry
-	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 || entries[1].ID != "harbour" || entries[1].Server != "7" {
+	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 || entries[1].ID != harbourID || entries[1].Server != "7" {
 		t.Errorf("corpus: %v %+v", err, entries)
 	}
 }
@@ -225,22 +233,22 @@ func TestCorpusWhileBotRuns(t *testing.T) {
 	}
 	defer bot.Close()
 	out, _, err := c.run("", "corpus", "add", "--server", "7", c.file("harbour.txt", harbourFile))
-	if err != nil || !strings.Contains(out, "Added harbour.") || !strings.Contains(out, "it will pick this change up within a few seconds") {
+	if err != nil || !strings.Contains(out, "Added "+harbourID+".") || !strings.Contains(out, "it will pick this change up within a few seconds") {
 		t.Fatalf("add: %v\n%s", err, out)
 	}
 	if err := bot.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if e, err := bot.Show("harbour", "7"); err != nil || e.Questions != 2 {
+	if e, err := bot.Show(harbourID, "7"); err != nil || e.Questions != 2 {
 		t.Errorf("the bot did not pick the document up: %+v %v", e, err)
 	}
 	if _, _, err := c.run("", "index", "rebuild"); err == nil || !strings.Contains(err.Error(), "The index is in use by another process (is the bot running?)") {
 		t.Errorf("rebuild: %v", err)
 	}
-	if out, _, err := c.run("", "ask", "--json", "--server", "7", "trawlers at night"); err != nil || !strings.Contains(out, `"document":"harbour"`) {
+	if out, _, err := c.run("", "ask", "--json", "--server", "7", "trawlers at night"); err != nil || !strings.Contains(out, `"document":"`+harbourID+`"`) {
 		t.Errorf("ask from memory: %v\n%s", err, out)
 	}
-	if out, _, err := c.run("", "corpus", "remove", "harbour"); err != nil || !strings.Contains(out, "pick this change up") {
+	if out, _, err := c.run("", "corpus", "remove", harbourID); err != nil || !strings.Contains(out, "pick this change up") {
 		t.Errorf("remove: %v\n%s", err, out)
 	}
 }

@@ -2,6 +2,8 @@ package library
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -50,7 +52,7 @@ func (l *Library) Add(ctx context.Context, u Upload) (Entry, error) {
 		return Entry{}, err
 	}
 	doc := p.doc
-	doc.ID = store.NewID(doc.Meta.Title, l.taken)
+	doc.ID = store.NewID(idTitle(doc.Meta.Title, u.Server), l.taken)
 	doc.Server = u.Server
 	rec := &store.Record{ID: doc.ID, Server: u.Server, Name: u.Name, Format: p.format, SHA256: p.hash,
 		Added: l.now().UTC(), Original: string(u.Data), Document: doc}
@@ -88,6 +90,20 @@ func (l *Library) lockStore(ctx context.Context) (func(), error) {
 
 // taken reports whether an id is in use: a seed, a stored document or a
 // document file, damaged or not. The caller holds l.mu.
+// idTitle is what a document's id is made from: its title, and for a
+// server's own document a short hash of the server and the title's slug.
+// Without it, a moderator adding a title another server holds would get
+// "-2" and so learn of that server's document; with it, a server's ids
+// depend on nothing outside it (but for a collision of 24 bits).
+func idTitle(title, server string) string {
+	if server == "" {
+		return title
+	}
+	slug := store.Slug(title, store.MaxIDLen-7)
+	h := sha256.Sum256([]byte(server + "\x00" + slug))
+	return slug + "-" + hex.EncodeToString(h[:3])
+}
+
 func (l *Library) taken(id string) bool {
 	_, seed := l.seeds[id]
 	_, rec := l.records[id]

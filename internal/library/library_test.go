@@ -148,8 +148,16 @@ func TestAddListShowRemove(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e7.ID != "lighthouse-keepers" || e7.Server != "7" || e7.Questions != 2 || e7.Format != "transcript" || e7.SourceURL != "https://example.org/light?x=1" {
+			if e7.ID != "lighthouse-keepers-44f829" || e7.Server != "7" || e7.Questions != 2 || e7.Format != "transcript" || e7.SourceURL != "https://example.org/light?x=1" {
 				t.Errorf("server entry %+v", e7)
+			}
+			// The same title in server 8: an id that says nothing of server 7's.
+			e8, err := l.Add(ctx, Upload{Name: "other.md", Data: []byte(strings.Replace(lighthouse, "foghorns", "bells", 1)), Server: "8", Title: "Lighthouse keepers"})
+			if err != nil || e8.ID != idTitle("Lighthouse keepers", "8") || strings.HasSuffix(e8.ID, "-2") {
+				t.Errorf("server 8's id %q (%v), want %q", e8.ID, err, idTitle("Lighthouse keepers", "8"))
+			}
+			if _, err := l.Remove(ctx, e8.ID, "8"); err != nil {
+				t.Fatal(err)
 			}
 			if !found(t, l, "foghorns Cape Morwenna", "7", e7.ID) || found(t, l, "foghorns Cape Morwenna", "8", e7.ID) || found(t, l, "foghorns Cape Morwenna", "", e7.ID) {
 				t.Error("a server's document must be answered in that server only")
@@ -259,7 +267,7 @@ func TestAddRejects(t *testing.T) {
 		{"no turns", Upload{Name: "notes.txt", Data: []byte("Just some prose about the harbour.\n\nAnother paragraph.\n")}, Invalid, `"notes.txt" cannot be added: no speaker turns found: expected lines like "Name: …" or "Q: …", each speaker's label starting two or more paragraphs (or named as interviewer or interviewee in the front matter).`},
 		{"bad FAQ line", Upload{Name: "faq.jsonl", Data: []byte("{\"question\":\"Why?\",\"answer\":\"Because.\"}\n{bad\n")}, Invalid, `"faq.jsonl" cannot be added: line 2: expected a JSON object`},
 		{"bad front matter line", Upload{Name: "a.txt", Data: []byte("---\ntitle: x\nbogus: 1\n---\nQ: a\n\nA: b\n")}, Invalid, `"a.txt" cannot be added: line 3: unknown front-matter key "bogus"`},
-		{"duplicate in server", Upload{Name: "copy.txt", Data: []byte(harbour), Server: "7"}, Duplicate, `This file is already in the corpus for this server, as interview-with-a-harbour-master ("Interview with a harbour master"); nothing was added.`},
+		{"duplicate in server", Upload{Name: "copy.txt", Data: []byte(harbour), Server: "7"}, Duplicate, `This file is already in the corpus for this server, as interview-with-a-harbour-master-2bfbe7 ("Interview with a harbour master"); nothing was added.`},
 		{"duplicate of a seed", Upload{Name: "seed.txt", Data: append([]byte("\n"), seed...)}, Duplicate, `are already in the corpus, as spcis-china-latin-america-technology`},
 		{"blank title", Upload{Name: "a.txt", Data: ok, Title: "   "}, Invalid, "The title is empty."},
 		{"long title", Upload{Name: "a.txt", Data: ok, Title: strings.Repeat("é", 201)}, Invalid, "The title is 201 characters long; the limit is 200."},
