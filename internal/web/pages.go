@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
@@ -134,6 +135,11 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, ok := s.opt.Corpus.Document(id)
+	if !ok {
+		// Check a token all the same, so that an unknown id takes as long
+		// as a server's document with a wrong token: the time tells nothing.
+		s.opt.Links.Allowed(&document.Document{ID: id, Server: "?"}, r.URL.Query().Get("k"))
+	}
 	if !ok || (d.Server != "" && !s.opt.Links.Allowed(d, r.URL.Query().Get("k"))) {
 		s.errorPage(w, r, http.StatusNotFound)
 		return
@@ -214,6 +220,28 @@ type indexData struct {
 
 // index serves GET / and, with ?q=, answers the question from the shared
 // documents as /ask does.
+// errBusy is ask's error when every answering slot stayed taken.
+var errBusy = errors.New("too many questions at once")
+
+// ask answers a question from the shared documents, taking one of the
+// slots that bound the answers the web computes at once: the box is open
+// to anyone, and must not take the cores from the bot's answers.
+func (s *Server) ask(ctx context.Context, question string) (answer.Answer, error) {
+	t := time.NewTimer(s.wait)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+	case <-t.C:
+		return answer.Answer{}, errBusy
+	case <-ctx.Done():
+		return answer.Answer{}, ctx.Err()
+	}
+	defer func() { <-s.slots }()
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
+	return s.opt.Answerer.Ask(ctx, question, "", topHits)
+}
+
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	data := indexData{page: newPage("Verbatim", "en"), MaxChars: answer.MaxQuestionChars}
 	status := http.StatusOK
@@ -222,10 +250,11 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		data.Asked = true
 		data.Question = query.Get("q")
 		data.Title = "Answers · Verbatim"
-		ctx, cancel := context.WithTimeout(r.Context(), askTimeout)
-		ans, err := s.opt.Answerer.Ask(ctx, data.Question, "", topHits)
-		cancel()
+		ans, err := s.ask(r.Context(), data.Question)
 		switch {
+		case errors.Is(err, errBusy):
+			data.Problem = "Many people are asking right now. Please try again in a moment."
+			status = http.StatusServiceUnavailable
 		case errors.Is(err, answer.ErrEmptyQuestion):
 			data.Problem = "Type a question in the box, then press Ask."
 		case errors.Is(err, answer.ErrQuestionTooLong):

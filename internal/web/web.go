@@ -66,6 +66,8 @@ type Server struct {
 	opt     Options
 	log     *slog.Logger
 	handler http.Handler
+	slots   chan struct{} // answers being computed for the ask box
+	wait    time.Duration // for a slot, before "try again" (slotWait)
 }
 
 // Limits of what a request may carry and how long answering may take.
@@ -74,11 +76,15 @@ const (
 	maxHeaderBytes = 64 << 10
 	askTimeout     = 5 * time.Second
 	topHits        = 3
+	// MaxAsking bounds the ask box's answers computed at once; a question
+	// waits up to slotWait for a slot, then gets a "try again" page (503).
+	MaxAsking = 4
+	slotWait  = 2 * time.Second
 )
 
 // New returns a server over opt.
 func New(opt Options) *Server {
-	s := &Server{opt: opt, log: opt.Log}
+	s := &Server{opt: opt, log: opt.Log, slots: make(chan struct{}, MaxAsking), wait: slotWait}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -292,6 +292,27 @@ func TestLoadKey(t *testing.T) {
 	}
 }
 
+// The ask box is open to anyone: when every answering slot stays taken,
+// a question gets a "try again" page (503) instead of piling up.
+func TestAskBoxBusy(t *testing.T) {
+	f := newFixture(t)
+	s := f.server
+	s.wait = 10 * time.Millisecond
+	for range MaxAsking {
+		s.slots <- struct{}{}
+	}
+	rec := get(t, s.Handler(), "GET", "/?q="+url.QueryEscape("Which companies compete with European providers?"))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "Many people are asking right now") ||
+		strings.Contains(rec.Body.String(), "<blockquote") {
+		t.Errorf("busy: %d %s", rec.Code, rec.Body.String())
+	}
+	<-s.slots
+	rec = get(t, s.Handler(), "GET", "/?q="+url.QueryEscape("Which companies compete with European providers?"))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Hikvision") {
+		t.Errorf("a slot free: %d", rec.Code)
+	}
+}
+
 func TestAskBox(t *testing.T) {
 	f := newFixture(t)
 	h := f.server.Handler()
