@@ -112,7 +112,8 @@ func (l *Library) taken(id string) bool {
 }
 
 // duplicate returns an *Error when the upload is already in the corpus for
-// its server. The caller holds l.mu.
+// its server (or, added for every server, in any server). The caller holds
+// l.mu.
 func (l *Library) duplicate(p *prepared, server string) error {
 	ids := make([]string, 0, len(l.records))
 	for id := range l.records {
@@ -121,10 +122,15 @@ func (l *Library) duplicate(p *prepared, server string) error {
 	slices.Sort(ids)
 	for _, id := range ids {
 		s := l.records[id]
-		if s.hash == p.hash && (s.server == server || s.server == "") {
+		// Adding for every server (the operator's CLI) what a server has
+		// would answer it twice there; the operator may see every server.
+		if s.hash == p.hash && (s.server == server || s.server == "" || server == "") {
 			where := "for this server"
-			if s.server == "" {
+			switch {
+			case s.server == "":
 				where = "for every server"
+			case server == "":
+				where = "for server " + s.server
 			}
 			return userErr(Duplicate, "This file is already in the corpus %s, as %s (%q); nothing was added.", where, id, s.doc.Meta.Title)
 		}

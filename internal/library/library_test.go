@@ -281,6 +281,8 @@ func TestAddRejects(t *testing.T) {
 		{"URL with credentials", Upload{Name: "a.txt", Data: ok, URL: "https://bob:hunter2@example.org/x"}, Invalid, "The source URL must not contain a user name or password."},
 		{"unknown format", Upload{Name: "a.txt", Data: ok, Format: "docx"}, Invalid, `Unknown format "docx": use auto, transcript, markdown, jsonl or csv.`},
 		{"wrong format", Upload{Name: "a.txt", Data: ok, Format: "csv"}, Invalid, `"a.txt" cannot be added: `},
+		{"everywhere, what a server has", Upload{Name: "copy.txt", Data: []byte(harbour)}, Duplicate, `This file is already in the corpus for server 7, as interview-with-a-harbour-master-2bfbe7`},
+		{"credentials in front matter", Upload{Name: "fm.txt", Data: []byte("---\nsource: https://user:hunter2@example.org/x\n---\n" + harbour)}, Invalid, `In the front matter of "fm.txt": The source URL must not contain a user name or password.`},
 		{"hostile name", Upload{Name: "../../etc/\x1b[31mevil.txt", Data: []byte("x")}, Invalid, `mevil.txt" cannot be added`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -71,6 +71,14 @@ func prepare(u Upload) (*prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", u.Name, err)
 	}
+	if doc.Meta.SourceURL != source {
+		// From the file's front matter: held to the same rules as the option.
+		if _, err := checkURL(doc.Meta.SourceURL); err != nil {
+			e := err.(*Error)
+			e.Msg = "In the front matter of " + name + ": " + e.Msg
+			return nil, e
+		}
+	}
 	if _, err := checkTitle(doc.Meta.Title, "The title found in "+name); err != nil {
 		e := err.(*Error)
 		e.Msg += " Give a shorter one with the title option."
