@@ -81,6 +81,7 @@ type Bot struct {
 	limiter *limiter
 	sem     chan struct{}
 	session *discordgo.Session
+	replays seenIDs // interaction ids answered over HTTP
 
 	mu         sync.Mutex
 	closing    bool // Run is over or ending: no new interactions

@@ -78,6 +78,12 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, r, http.StatusBadRequest, "invalid JSON")
 		return
 	}
+	if i.Type != discordgo.InteractionPing && !b.replays.first(i.ID, time.Now()) {
+		// A signed request seen before: someone who captured it is
+		// sending it again within the timestamp window.
+		b.refuse(w, r, http.StatusUnauthorized, "replayed interaction")
+		return
+	}
 	if i.Type == discordgo.InteractionPing {
 		writeBody(w, "application/json", []byte(`{"type":1}`))
 		return
@@ -269,4 +275,39 @@ func (h *httpReplier) DeleteOriginal(i *discordgo.Interaction) error {
 
 func (h *httpReplier) Followup(i *discordgo.Interaction, p *discordgo.WebhookParams) error {
 	return h.rest.Followup(i, p)
+}
+
+// seenIDs remembers the interaction ids of the last maxSignatureAge and a
+// bit, so that a signed request is answered once: its timestamp keeps it
+// valid for minutes. Bounded: past maxSeen ids the oldest are forgotten
+// (Discord sends each interaction once; a flood of fresh ones is no replay).
+type seenIDs struct {
+	mu    sync.Mutex
+	at    map[string]time.Time
+	order []string
+}
+
+const maxSeen = 100000
+
+// first records id as seen at now and reports whether it was new.
+func (s *seenIDs) first(id string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.at == nil {
+		s.at = map[string]time.Time{}
+	}
+	for len(s.order) > 0 {
+		old := s.order[0]
+		if len(s.order) < maxSeen && now.Sub(s.at[old]) <= 2*maxSignatureAge {
+			break
+		}
+		delete(s.at, old)
+		s.order = s.order[1:]
+	}
+	if _, ok := s.at[id]; ok {
+		return false
+	}
+	s.at[id] = now
+	s.order = append(s.order, id)
+	return true
 }

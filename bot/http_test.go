@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -607,5 +608,41 @@ func TestGatewayReady(t *testing.T) {
 	h.done <- nil // for the cleanup
 	if err := b.Ready(); err == nil {
 		t.Error("ready after Run returned")
+	}
+}
+
+// A signed request sent again within its timestamp's window — someone who
+// captured it replaying it — is refused, and nothing runs a second time.
+func TestHTTPRefusesReplay(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, setup{})
+	ctx := ctxT(t, 20*time.Second)
+	_, body, err := h.srv.HTTPInteraction(ask(seedQuestion))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := time.Now()
+	send := func() (int, string) {
+		t.Helper()
+		req, err := discordtest.NewSignedRequest(ctx, h.endpoint, h.key, ts, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, got := send(); code != http.StatusOK || !strings.Contains(got, "Hikvision") {
+		t.Fatalf("first: %d %s", code, got)
+	}
+	if code, _ := send(); code != http.StatusUnauthorized {
+		t.Errorf("replayed: %d, want 401", code)
+	}
+	if n := h.ans.calls.Load(); n != 1 {
+		t.Errorf("answerer called %d times, want once", n)
 	}
 }

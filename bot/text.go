@@ -75,8 +75,9 @@ func blockQuote(text string) string {
 // escapeLinkText keeps brackets in a question from ending its link early.
 var escapeLinkText = strings.NewReplacer(`[`, `\[`, `]`, `\]`, "\n", " ")
 
-// escapeURL keeps a link's URL inside its markdown parentheses.
-var escapeURL = strings.NewReplacer(`(`, `%28`, `)`, `%29`, " ", "%20")
+// escapeURL keeps a link's URL inside its markdown parentheses, and
+// inside the angle brackets of an unembedded link.
+var escapeURL = strings.NewReplacer(`(`, `%28`, `)`, `%29`, " ", "%20", "<", "%3C", ">", "%3E")
 
 // heading is a hit's question, linked when there is a link, with who is
 // quoted from which document.

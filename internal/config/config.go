@@ -16,7 +16,7 @@ import (
 
 // Config is the bot's configuration.
 type Config struct {
-	Token     string // DISCORD_TOKEN without any leading "Bot "
+	Token     string `json:"-"` // DISCORD_TOKEN without any leading "Bot "
 	AppID     string // DISCORD_APP_ID, a snowflake
 	GuildID   string // DISCORD_GUILD_ID, a snowflake or "" (commands registered globally)
 	DataDir   string // DATA_DIR, default "./data"
@@ -127,7 +127,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return Config{}, invalid("DISCORD_BASE_URL", "must be an absolute http or https URL such as %s", DefaultBaseURL)
 	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	// Scheme and host are case-insensitive: Discord's own address written
+	// otherwise is still Discord, not a stand-in (whose host the bot trusts
+	// for attachments).
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	c.BaseURL = strings.TrimRight(u.String(), "/")
 
 	switch m := strings.ToLower(get("DISCORD_MODE")); m {
 	case "", ModeGateway:

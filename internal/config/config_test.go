@@ -69,6 +69,11 @@ func TestLoad(t *testing.T) {
 				t.Errorf("%+v", c)
 			}
 		}},
+		{"Discord's address in capitals", with("DISCORD_BASE_URL", "HTTPS://Discord.com/"), "", func(t *testing.T, c config.Config) {
+			if c.BaseURL != config.DefaultBaseURL {
+				t.Errorf("%q is not recognised as Discord's own address", c.BaseURL)
+			}
+		}},
 		{"listen off", with("LISTEN_ADDR", "OFF"), "", func(t *testing.T, c config.Config) {
 			if c.ListenAddr != config.ListenOff {
 				t.Errorf("%+v", c)
