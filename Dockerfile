@@ -3,7 +3,7 @@
 # with its data (index, stored documents, link key) on the /data volume.
 #
 #   docker build -t verbatim .
-#   docker run --env-file .env -v verbatim-data:/data -p 8080:8080 verbatim
+#   docker run --env-file .env -v verbatim-data:/data -p 127.0.0.1:8080:8080 verbatim
 #
 # The build step is .ci/build-static, the same script CI runs.
 

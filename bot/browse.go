@@ -23,7 +23,7 @@ func (b *Bot) handleSources(r replier, i *discordgo.Interaction) outcome {
 		return outcome{err: b.respond(r, i, message{content: "The corpus is empty."}, false)}
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "**%d document(s)** — `/questions` lists a document's questions.", len(docs))
+	fmt.Fprintf(&sb, "**%s** — `/questions` lists a document's questions.", count(len(docs), "document"))
 	for k, d := range docs {
 		title := escapeLinkText.Replace(clip(d.Meta.Title, 150))
 		line := "\n• " + title

@@ -465,7 +465,7 @@ func listMessage(entries []library.Entry) string {
 		}
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "**%d document(s)** of this server, %d shipped with Verbatim", own, len(entries)-own-shared)
+	fmt.Fprintf(&sb, "**%s** of this server, %d shipped with Verbatim", count(own, "document"), len(entries)-own-shared)
 	if shared > 0 {
 		fmt.Fprintf(&sb, ", %d added by the operator for every server", shared)
 	}

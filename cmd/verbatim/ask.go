@@ -20,8 +20,9 @@ func runAsk(ctx context.Context, args []string, getenv func(string) string, stdi
 	asJSON := fs.Bool("json", false, "print one JSON object per question")
 	top := fs.Int("top", 3, "answers per question, 1 to 10")
 	server := fs.String("server", "", "answer as in this Discord server (its documents besides the shipped ones)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{}
+	words, err := parseInterspersed(fs, args) // flags after the question too; -- before one starting with -
+	if err != nil {
+		return err
 	}
 	if *top < 1 || *top > 10 {
 		return usageError{"--top must be between 1 and 10"}
@@ -49,7 +50,10 @@ func runAsk(ctx context.Context, args []string, getenv func(string) string, stdi
 		return writeTextAnswer(stdout, ans)
 	}
 
-	if q := strings.Join(fs.Args(), " "); q != "" {
+	if q := strings.Join(words, " "); q != "" {
+		if _, err := answer.Clean(q); err != nil && !*asJSON {
+			return fmt.Errorf("cannot ask that: %w", err)
+		}
 		return answerOne(q)
 	}
 	sc := bufio.NewScanner(stdin)

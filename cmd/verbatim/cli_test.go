@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -155,4 +157,41 @@ func fmt_(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// Flags may follow the question; "--" keeps a question starting with "-"
+// whole; a single question that cannot be asked is an error.
+func TestAskArguments(t *testing.T) {
+	out, _, err := runCLI(t, "", "ask", "Which companies compete with European providers?", "--json")
+	if err != nil || !strings.HasPrefix(out, `{"question":"Which companies compete with European providers?"`) {
+		t.Errorf("flag after the question: %v\n%s", err, out)
+	}
+	out, _, err = runCLI(t, "", "ask", "--json", "--", "-Hikvision?")
+	if err != nil || !strings.Contains(out, `"question":"-Hikvision?"`) {
+		t.Errorf("question after --: %v\n%s", err, out)
+	}
+	if _, _, err := runCLI(t, "", "ask", "   "); err == nil || !strings.Contains(err.Error(), "the question is empty") {
+		t.Errorf("empty question: %v", err)
+	}
+}
+
+// The operator's commands read .env in the working directory, as serve
+// does, so that they find the bot's DATA_DIR; the environment wins.
+func TestCommandsReadDotEnv(t *testing.T) {
+	work, data := t.TempDir(), filepath.Join(t.TempDir(), "botdata")
+	if err := os.WriteFile(filepath.Join(work, ".env"), []byte("DATA_DIR="+data+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	var out, errOut bytes.Buffer
+	noEnv := func(string) string { return "" }
+	if err := run(context.Background(), []string{"corpus", "list"}, noEnv, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "documents")); err != nil {
+		t.Errorf("corpus list did not use .env's DATA_DIR: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(work, "data")); err == nil {
+		t.Error("corpus list used ./data despite .env")
+	}
 }

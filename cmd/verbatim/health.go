@@ -28,6 +28,12 @@ func runHealthcheck(ctx context.Context, args []string, getenv func(string) stri
 	}
 	u := *target
 	if u == "" {
+		if strings.EqualFold(strings.TrimSpace(getenv("LISTEN_ADDR")), config.ListenOff) {
+			// No HTTP server to ask; the process being there is all a
+			// container's health check can know.
+			fmt.Fprintln(stdout, "ok: LISTEN_ADDR is off, no HTTP server to check")
+			return nil
+		}
 		u = healthURL(getenv("LISTEN_ADDR"))
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*time.Second)

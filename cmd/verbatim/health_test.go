@@ -54,4 +54,14 @@ func TestHealthcheck(t *testing.T) {
 	if err := run(context.Background(), []string{"healthcheck", "--url", srv.URL + "/healthz"}, env, nil, &out, &errOut); err == nil {
 		t.Fatal("closed server reported healthy")
 	}
+	off := func(k string) string {
+		if k == "LISTEN_ADDR" {
+			return "off"
+		}
+		return ""
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"healthcheck"}, off, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "LISTEN_ADDR is off") {
+		t.Errorf("with the HTTP server off: %v %q", err, out.String())
+	}
 }

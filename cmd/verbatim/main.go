@@ -47,12 +47,15 @@ Usage:
   verbatim corpus show [--server ID] ID                       show a document and its questions
   verbatim corpus remove [--server ID] ID                     remove an added document
   verbatim index rebuild                                      rebuild the search index from the documents (stop the bot first)
-  verbatim eval [--qrels FILE] [--run FILE] [--json] DIR      measure retrieval on a labelled question set
+  verbatim eval [--qrels FILE] [--run FILE] [--json] [--failures] DIR
+                                                              measure retrieval on a labelled question set
   verbatim healthcheck [--url URL]                            exit 0 when the running server's /healthz answers (for Docker)
 
 The corpus commands work while the bot runs on the same DATA_DIR: it picks
 changes up within a few seconds.
 
+Every command reads .env in the working directory for variables the
+environment does not set (serve --env FILE reads another file).
 Environment: DATA_DIR (default ./data) holds the added documents (documents/),
 the index (index/) and the key signing document links (link.key). See README.md.
 `
@@ -63,6 +66,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{}
+	}
+	switch args[0] {
+	case "ask", "corpus", "index", "healthcheck", "eval":
+		// The operator's commands see the .env that serve reads, so that
+		// they work on the bot's DATA_DIR (serve takes --env for another file).
+		var err error
+		if getenv, err = withEnvFile(getenv, ".env"); err != nil {
+			return err
+		}
 	}
 	switch args[0] {
 	case "ask":
@@ -81,7 +93,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
-		fmt.Fprint(stderr, usage)
-		return usageError{fmt.Sprintf("unknown command %q", args[0])}
+		return usageError{fmt.Sprintf("unknown command %q: run verbatim help for the commands", args[0])}
 	}
 }
