@@ -25,7 +25,7 @@ func (b *Bot) handleSources(r replier, i *discordgo.Interaction) outcome {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "**%s** — `/questions` lists a document's questions.", count(len(docs), "document"))
 	for k, d := range docs {
-		title := escapeLinkText.Replace(clip(d.Meta.Title, 150))
+		title := escapeLinkText(clip(d.Meta.Title, 150))
 		line := "\n• " + title
 		if d.Meta.SourceURL != "" {
 			line = fmt.Sprintf("\n• [%s](%s)", title, escapeURL.Replace(d.Meta.SourceURL))
@@ -78,11 +78,11 @@ func questionsPage(d *document.Document, page int) message {
 	from := page * questionsPerPage
 	to := min(from+questionsPerPage, len(d.Sections))
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "**%s** — questions %d–%d of %d", clip(d.Meta.Title, 150), min(from+1, to), to, len(d.Sections))
+	fmt.Fprintf(&sb, "**%s** — questions %d–%d of %d", plain(clip(d.Meta.Title, 150)), min(from+1, to), to, len(d.Sections))
 	per := (maxContent - chars(sb.String()) - 20) / questionsPerPage
 	for k := from; k < to; k++ {
 		q := strings.ReplaceAll(d.Sections[k].Question, "\n", " ")
-		fmt.Fprintf(&sb, "\n%d. %s", k+1, clip(q, per-6))
+		fmt.Fprintf(&sb, "\n%d. %s", k+1, plain(clip(q, per-6)))
 	}
 	m := message{content: hardClip(sb.String(), maxContent)}
 	prev := "q:" + d.ID + ":" + strconv.Itoa(page-1)

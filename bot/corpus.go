@@ -274,9 +274,9 @@ func (b *Bot) corpusRemove(r replier, i *discordgo.Interaction, id string) outco
 	}
 	switch {
 	case e.Seed:
-		return b.fail(r, i, fmt.Sprintf("**%s** is shipped with Verbatim and answered in every server: it cannot be removed.", oneLine(e.Title, 150)))
+		return b.fail(r, i, fmt.Sprintf("**%s** is shipped with Verbatim and answered in every server: it cannot be removed.", plain(oneLine(e.Title, 150))))
 	case e.Server == "":
-		return b.fail(r, i, fmt.Sprintf("**%s** was added by the operator for every server: it can only be removed from the command line.", oneLine(e.Title, 150)))
+		return b.fail(r, i, fmt.Sprintf("**%s** was added by the operator for every server: it can only be removed from the command line.", plain(oneLine(e.Title, 150))))
 	case e.Server != i.GuildID:
 		return b.fail(r, i, textNoSuchDoc)
 	}
@@ -285,7 +285,7 @@ func (b *Bot) corpusRemove(r replier, i *discordgo.Interaction, id string) outco
 		return b.fail(r, i, "That document's id is too long to remove from Discord; the operator can remove it.")
 	}
 	content := fmt.Sprintf("Remove **%s** (`%s`, %d questions) from this server's corpus? It will no longer be answered here.",
-		oneLine(e.Title, 150), e.ID, e.Questions)
+		plain(oneLine(e.Title, 150)), e.ID, e.Questions)
 	row := discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 		discordgo.Button{Label: "Remove", Style: discordgo.DangerButton, CustomID: confirm},
 		discordgo.Button{Label: "Cancel", Style: discordgo.SecondaryButton, CustomID: "c:no"},
@@ -317,7 +317,7 @@ func (b *Bot) handleCorpusButton(r replier, i *discordgo.Interaction, id string)
 			}
 			return out
 		}
-		return b.private(r, i, fmt.Sprintf("Removed **%s** (`%s`): it is no longer answered in this server.", oneLine(e.Title, 150), e.ID), true)
+		return b.private(r, i, fmt.Sprintf("Removed **%s** (`%s`): it is no longer answered in this server.", plain(oneLine(e.Title, 150)), e.ID), true)
 	}
 	return b.fail(r, i, "That button is not mine any more.")
 }
@@ -364,9 +364,9 @@ func oneLine(s string, n int) string { return clip(strings.Join(strings.Fields(s
 // addedMessage says what was understood of an added document.
 func addedMessage(e library.Entry) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "Added **%s** as `%s`. It is answered in this server now.", oneLine(e.Title, 200), e.ID)
+	fmt.Fprintf(&sb, "Added **%s** as `%s`. It is answered in this server now.", plain(oneLine(e.Title, 200)), e.ID)
 	writeDetails(&sb, e)
-	if q := oneLine(e.FirstQuestion, 400); q != "" {
+	if q := plain(oneLine(e.FirstQuestion, 400)); q != "" {
 		fmt.Fprintf(&sb, "\nFirst question: “%s”", q)
 	}
 	return sb.String()
@@ -376,7 +376,7 @@ func addedMessage(e library.Entry) string {
 // they are not at hand, the first question the entry knows).
 func showMessage(e library.Entry, questions []string) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "**%s** (`%s`)", oneLine(e.Title, 200), e.ID)
+	fmt.Fprintf(&sb, "**%s** (`%s`)", plain(oneLine(e.Title, 200)), e.ID)
 	if e.Seed {
 		sb.WriteString("\nShipped with Verbatim and answered in every server; it cannot be removed.")
 	}
@@ -388,7 +388,7 @@ func showMessage(e library.Entry, questions []string) string {
 		sb.WriteString("\nFirst questions:")
 		per := max((maxContent-chars(sb.String())-20)/len(questions)-6, 40)
 		for k, q := range questions {
-			fmt.Fprintf(&sb, "\n%d. %s", k+1, oneLine(q, min(per, 300)))
+			fmt.Fprintf(&sb, "\n%d. %s", k+1, plain(oneLine(q, min(per, 300))))
 		}
 	}
 	return sb.String()
@@ -397,7 +397,7 @@ func showMessage(e library.Entry, questions []string) string {
 // writeDetails writes an entry's speakers, question count and metadata.
 func writeDetails(sb *strings.Builder, e library.Entry) {
 	if len(e.Speakers) > 0 {
-		fmt.Fprintf(sb, "\nSpeakers: %s", oneLine(strings.Join(e.Speakers, ", "), 300))
+		fmt.Fprintf(sb, "\nSpeakers: %s", plain(oneLine(strings.Join(e.Speakers, ", "), 300)))
 	}
 	fmt.Fprintf(sb, "\nQuestions: %d", e.Questions)
 	var meta []string
@@ -471,7 +471,7 @@ func listMessage(entries []library.Entry) string {
 	}
 	sb.WriteString(" — `/corpus show` for details.")
 	for k, e := range entries {
-		line := fmt.Sprintf("\n• `%s` — %s — %d questions", e.ID, oneLine(e.Title, 120), e.Questions)
+		line := fmt.Sprintf("\n• `%s` — %s — %d questions", e.ID, plain(oneLine(e.Title, 120)), e.Questions)
 		switch {
 		case e.Seed:
 			line += " (shipped, cannot be removed)"

@@ -132,3 +132,26 @@ func TestReplierErrorsHideToken(t *testing.T) {
 		}
 	}
 }
+
+// Corpus text shows as written: every markdown character escaped, and
+// lines that would start a list or a heading kept as text.
+func TestPlainEscapesMarkdown(t *testing.T) {
+	for in, want := range map[string]string{
+		"It was *the* turning point":     `It was \*the\* turning point`,
+		"snake_case and `code` ~~gone~~": "snake\\_case and \\`code\\` \\~\\~gone\\~\\~",
+		"||spoiler|| [text](http://x)":   `\|\|spoiler\|\| \[text\](http://x)`,
+		"<@123> <t:1:R> > quoted":        `\<@123\> \<t:1:R\> \> quoted`,
+		"# Heading\n- item\n12. item":    "\\# Heading\n\\- item\n12\\. item",
+		`back\slash`:                     `back\\slash`,
+		"plain words, 3.5 percent":       "plain words, 3.5 percent",
+	} {
+		if got := plain(in); got != want {
+			t.Errorf("plain(%q) = %q, want %q", in, got, want)
+		}
+	}
+	h := answer.Hit{Asked: "Why *now*?", Speaker: "A_B", Title: "T", Quote: "It was *the* turning point."}
+	got := renderHits([]answer.Hit{h}, "", maxContent)
+	if !strings.Contains(got, `> It was \*the\* turning point.`) || !strings.Contains(got, `**Why \*now\*?**`) || !strings.Contains(got, `A\_B`) {
+		t.Errorf("rendered:\n%s", got)
+	}
+}

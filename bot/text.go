@@ -58,7 +58,8 @@ func cutQuote(q string, n int) string {
 	return out
 }
 
-// blockQuote renders text as a Discord block quote.
+// blockQuote renders text as a Discord block quote, escaped so that it
+// shows exactly as written.
 func blockQuote(text string) string {
 	lines := strings.Split(strings.TrimSpace(text), "\n")
 	for i, l := range lines {
@@ -66,14 +67,55 @@ func blockQuote(text string) string {
 		if l == "" {
 			lines[i] = ">"
 		} else {
-			lines[i] = "> " + l
+			lines[i] = "> " + plain(l)
 		}
 	}
 	return strings.Join(lines, "\n")
 }
 
-// escapeLinkText keeps brackets in a question from ending its link early.
-var escapeLinkText = strings.NewReplacer(`[`, `\[`, `]`, `\]`, "\n", " ")
+// markdownEscaper puts a backslash before every character Discord's
+// markdown could take as formatting (emphasis, code, spoilers, masked
+// links, headings, mentions and timestamps in <…>), so that corpus text
+// shows as written: a quote with *asterisks* keeps them instead of turning
+// italic. (Mentions cannot ping anyway: allowed_mentions is empty.)
+var markdownEscaper = strings.NewReplacer(
+	`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`,
+	`[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`, `#`, `\#`)
+
+// plain escapes corpus text for a message (newlines kept).
+func plain(s string) string {
+	s = markdownEscaper.Replace(s)
+	// A line starting "- " or "1. " would become a list.
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		t := strings.TrimLeft(l, " ")
+		indent := l[:len(l)-len(t)]
+		switch {
+		case strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "+ "):
+			lines[i] = indent + "\\" + t
+		case orderedItem(t) > 0: // "12. " becomes "12\. ": a digit cannot be escaped
+			n := orderedItem(t)
+			lines[i] = indent + t[:n] + "\\" + t[n:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// orderedItem returns the length of the number when a line starts like
+// "12. ", a numbered list item, and 0 otherwise.
+func orderedItem(t string) int {
+	n := 0
+	for n < len(t) && t[n] >= '0' && t[n] <= '9' {
+		n++
+	}
+	if n > 0 && strings.HasPrefix(t[n:], ". ") {
+		return n
+	}
+	return 0
+}
+
+// escapeLinkText keeps a question a link's text: escaped, on one line.
+func escapeLinkText(s string) string { return plain(strings.ReplaceAll(s, "\n", " ")) }
 
 // escapeURL keeps a link's URL inside its markdown parentheses, and
 // inside the angle brackets of an unembedded link.
@@ -88,15 +130,15 @@ func heading(h answer.Hit) string {
 	case asked == "":
 		b.WriteString("**From the introduction**")
 	case h.Link != "":
-		fmt.Fprintf(&b, "**[%s](%s)**", escapeLinkText.Replace(asked), escapeURL.Replace(h.Link))
+		fmt.Fprintf(&b, "**[%s](%s)**", escapeLinkText(asked), escapeURL.Replace(h.Link))
 	default:
-		fmt.Fprintf(&b, "**%s**", asked)
+		fmt.Fprintf(&b, "**%s**", plain(asked))
 	}
 	b.WriteString("\n— ")
 	if h.Speaker != "" {
-		b.WriteString(clip(h.Speaker, 80) + ", ")
+		b.WriteString(plain(clip(h.Speaker, 80)) + ", ")
 	}
-	fmt.Fprintf(&b, "*%s*", clip(h.Title, 150))
+	fmt.Fprintf(&b, "*%s*", plain(clip(h.Title, 150)))
 	return b.String()
 }
 
@@ -117,7 +159,9 @@ func renderHits(hits []answer.Hit, prefix string, limit int) string {
 		}
 		parts := make([]string, n)
 		for k := range n {
-			parts[k] = heads[k] + "\n" + blockQuote(cutQuote(hits[k].Quote, per-countLines(hits[k].Quote)*2))
+			// Each line costs "> ", each escaped character a backslash.
+			budget := per - countLines(hits[k].Quote)*2 - (chars(plain(hits[k].Quote)) - chars(hits[k].Quote))
+			parts[k] = heads[k] + "\n" + blockQuote(cutQuote(hits[k].Quote, budget))
 		}
 		out := prefix + strings.Join(parts, "\n\n")
 		if chars(out) <= limit {
