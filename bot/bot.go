@@ -293,13 +293,17 @@ func (b *Bot) commands() []*discordgo.ApplicationCommand {
 				{Type: discordgo.ApplicationCommandOptionBoolean, Name: "hide", Description: "Only you see the answer"},
 			},
 		},
-		{Name: "sources", Description: "List the documents the answers are quoted from"},
+		{Name: "sources", Description: "List the documents the answers are quoted from",
+			Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionBoolean, Name: "hide", Description: "Only you see the list"},
+			}},
 		{
 			Name:        "questions",
 			Description: "List the questions a document answers",
 			Options: []*discordgo.ApplicationCommandOption{
 				{Type: discordgo.ApplicationCommandOptionString, Name: "document", Description: "The document",
 					Required: true, Autocomplete: true},
+				{Type: discordgo.ApplicationCommandOptionBoolean, Name: "hide", Description: "Only you see the list"},
 			},
 		},
 	}

@@ -297,8 +297,13 @@ func TestBot(t *testing.T) {
 					t.Errorf("ask options: %+v", c.Options)
 				}
 			case "questions":
-				if len(c.Options) != 1 || c.Options[0].Name != "document" || !c.Options[0].Autocomplete {
+				if len(c.Options) != 2 || c.Options[0].Name != "document" || !c.Options[0].Autocomplete ||
+					c.Options[1].Name != "hide" || c.Options[1].Type != discordtest.OptionBoolean {
 					t.Errorf("questions options: %+v", c.Options)
+				}
+			case "sources":
+				if len(c.Options) != 1 || c.Options[0].Name != "hide" || c.Options[0].Type != discordtest.OptionBoolean {
+					t.Errorf("sources options: %+v", c.Options)
 				}
 			}
 		}
@@ -413,6 +418,12 @@ func TestBot(t *testing.T) {
 		_, _, m := h.interact(t, ctx, discordtest.Command("sources"))
 		if !strings.Contains(m.Content, "China-Latin America Technological Cooperation") || !strings.Contains(m.Content, "6 questions") {
 			t.Errorf("sources: %q", m.Content)
+		}
+		if m.Flags&discordtest.FlagEphemeral != 0 {
+			t.Error("sources without hide is private")
+		}
+		if _, _, hm := h.interact(t, ctx, discordtest.Command("sources", discordtest.Bool("hide", true))); hm.Flags&discordtest.FlagEphemeral == 0 {
+			t.Error("sources with hide is public")
 		}
 		checkNoMentions(t, m)
 		_, r, m := h.interact(t, ctx, discordtest.Autocomplete("questions", discordtest.Focused(discordtest.String("document", "china"))))

@@ -18,9 +18,10 @@ const questionsPerPage = 10
 
 // handleSources lists the documents answered in the interaction's guild.
 func (b *Bot) handleSources(r replier, i *discordgo.Interaction) outcome {
+	hide := boolOption(i, "hide")
 	docs := b.documents(i.GuildID)
 	if len(docs) == 0 {
-		return outcome{err: b.respond(r, i, message{content: "The corpus is empty."}, false)}
+		return outcome{err: b.respond(r, i, message{content: "The corpus is empty.", ephemeral: hide}, false)}
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "**%s** — `/questions` lists a document's questions.", count(len(docs), "document"))
@@ -37,7 +38,7 @@ func (b *Bot) handleSources(r replier, i *discordgo.Interaction) outcome {
 		}
 		sb.WriteString(line)
 	}
-	return outcome{hits: len(docs), err: b.respond(r, i, message{content: sb.String()}, false)}
+	return outcome{hits: len(docs), err: b.respond(r, i, message{content: sb.String(), ephemeral: hide}, false)}
 }
 
 // handleQuestions lists the first page of a document's questions.
@@ -52,7 +53,20 @@ func (b *Bot) handleQuestions(r replier, i *discordgo.Interaction) outcome {
 	if d == nil {
 		return b.fail(r, i, "There is no such document. `/sources` lists them.")
 	}
-	return outcome{err: b.respond(r, i, questionsPage(d, 0), false)}
+	m := questionsPage(d, 0)
+	m.ephemeral = boolOption(i, "hide")
+	return outcome{err: b.respond(r, i, m, false)}
+}
+
+// boolOption is the value of a command's boolean option (false when absent).
+func boolOption(i *discordgo.Interaction, name string) bool {
+	for _, o := range i.ApplicationCommandData().Options {
+		if o.Name == name {
+			v, _ := o.Value.(bool)
+			return v
+		}
+	}
+	return false
 }
 
 // findDocument finds a document by id or title.
