@@ -92,6 +92,13 @@ func (b *Bot) handleAsk(r replier, i *discordgo.Interaction) outcome {
 	defer cancel()
 	done := make(chan askResult, 1)
 	go func() {
+		// handle's recover does not reach this goroutine: a panic here
+		// would end the process, so it becomes this question's error.
+		defer func() {
+			if p := recover(); p != nil {
+				done <- askResult{err: fmt.Errorf("%w: answering panicked: %v", errPanic, p)}
+			}
+		}()
 		a, err := b.ans.Ask(ctx, question, i.GuildID, shownHits+moreHits)
 		done <- askResult{a, err}
 	}()

@@ -480,11 +480,17 @@ func (b *Bot) reportError(kind string) {
 // errorKind is ErrorDiscord when a call to Discord is among err's causes
 // (the user may have seen nothing), ErrorAnswer otherwise.
 func errorKind(err error) string {
-	if errors.As(err, new(discordError)) {
+	switch {
+	case errors.As(err, new(discordError)):
 		return ErrorDiscord
+	case errors.Is(err, errPanic):
+		return ErrorPanic
 	}
 	return ErrorAnswer
 }
+
+// errPanic marks an error made of a recovered panic.
+var errPanic = errors.New("panic")
 
 // discordError marks an error from a call to Discord.
 type discordError struct{ err error }

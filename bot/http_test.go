@@ -646,3 +646,29 @@ func TestHTTPRefusesReplay(t *testing.T) {
 		t.Errorf("answerer called %d times, want once", n)
 	}
 }
+
+type panickingAnswerer struct{ *answer.Answerer }
+
+func (panickingAnswerer) Ask(context.Context, string, string, int) (answer.Answer, error) {
+	panic("nil document")
+}
+
+// A panic while answering (on its own goroutine, out of handle's reach)
+// is this question's internal error, counted as a panic, and the bot goes
+// on answering.
+func TestAskPanicSurvived(t *testing.T) {
+	t.Parallel()
+	ans, _ := library(t)
+	k := newKinds()
+	h := start(t, setup{answerer: panickingAnswerer{ans}, tune: func(b *bot.Bot) { b.OnError = k.add }})
+	ctx := ctxT(t, 10*time.Second)
+	for range 2 {
+		_, _, m := h.interact(t, ctx, ask(seedQuestion))
+		if m.Flags&discordtest.FlagEphemeral == 0 || !strings.Contains(m.Content, "internal error") {
+			t.Errorf("reply: %+v", m)
+		}
+		if got := k.next(t); got != bot.ErrorPanic {
+			t.Errorf("kind %q, want panic", got)
+		}
+	}
+}

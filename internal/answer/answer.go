@@ -97,7 +97,8 @@ type Hit struct {
 	Score    float64      `json:"score"`
 	Coverage float64      `json:"coverage"` // share of the question's weight the section holds
 
-	terms []int // the question's terms the section holds, indexes into Ranking.Terms
+	terms []int              // the question's terms the section holds, indexes into Ranking.Terms
+	doc   *document.Document // the document as the search found it
 }
 
 // Suggestion is a question the corpus does answer.
@@ -198,7 +199,7 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 			totals[m.Lang] = total
 		}
 		rk.Candidates = append(rk.Candidates, Hit{Ref: m.Ref, Score: m.Score,
-			Coverage: coverage(res.Terms, m.Terms, total), terms: m.Terms})
+			Coverage: coverage(res.Terms, m.Terms, total), terms: m.Terms, doc: d})
 	}
 	exact := a.askedVerbatim(q, rk.Candidates)
 	if exact > 0 {
@@ -269,10 +270,13 @@ func (a *Answerer) Ask(ctx context.Context, question, server string, top int) (A
 			if h.Coverage < a.opt.MinCoverage || h.Score < best*a.opt.RelativeScore {
 				continue
 			}
-			ans.Hits = append(ans.Hits, a.hit(h, rk.Terms))
+			if hit, ok := a.hit(h, rk.Terms); ok {
+				ans.Hits = append(ans.Hits, hit)
+			}
 		}
-		ans.Answered = true
-	} else {
+		ans.Answered = len(ans.Hits) > 0
+	}
+	if !ans.Answered {
 		ans.Suggestions = a.suggest(rk.Candidates, server)
 	}
 	return ans, nil
@@ -362,9 +366,17 @@ func (a *Answerer) analysed(d *document.Document, section int) *analysed {
 }
 
 // hit fills in a candidate: its quote, question, speaker and link.
-func (a *Answerer) hit(h Hit, terms []Term) Hit {
-	d, _ := a.corpus.Document(h.Ref.Document)
+func (a *Answerer) hit(h Hit, terms []Term) (Hit, bool) {
+	// The document as Search found it: it may have been removed or
+	// replaced since, and a quote must come from the text that matched.
+	d := h.doc
+	if d == nil {
+		return Hit{}, false
+	}
 	an := a.analysed(d, h.Ref.Section)
+	if an == nil {
+		return Hit{}, false
+	}
 	// Only the terms the section holds: those of its language.
 	weights := make(map[string]float64, len(h.terms))
 	for _, i := range h.terms {
@@ -388,7 +400,7 @@ func (a *Answerer) hit(h Hit, terms []Term) Hit {
 		}
 	}
 	h.Link = a.Link(d, h.Ref.Section)
-	return h
+	return h, true
 }
 
 // Link returns the link to a section of d: its question in the source page

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
@@ -285,5 +286,43 @@ func TestAskVerbatimQuestion(t *testing.T) {
 		if got := first(q); got != 1 {
 			t.Errorf("%q: section %d first, want its own section 1", q, got)
 		}
+	}
+}
+
+// vanishingCorpus forgets a document once it has been looked up: a
+// moderator removing it while a question about it is being answered.
+type vanishingCorpus struct {
+	*corpus.Set
+	id   string
+	seen atomic.Bool
+}
+
+func (c *vanishingCorpus) Document(id string) (*document.Document, bool) {
+	if id == c.id && c.seen.Swap(true) {
+		return nil, false
+	}
+	return c.Set.Document(id)
+}
+
+// A document removed between the search and the quoting is quoted as the
+// search found it, never a nil dereference.
+func TestAskWhileDocumentRemoved(t *testing.T) {
+	docs, err := seeds.Documents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, _, err := bleveindex.Open("", bleveindex.DefaultTuning, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if _, _, err := idx.Sync(docs); err != nil {
+		t.Fatal(err)
+	}
+	c := &vanishingCorpus{Set: corpus.New(docs...), id: seedID}
+	a := answer.New(idx, c, answer.Options{})
+	ans, err := a.Ask(context.Background(), "Which companies compete with European providers?", "", 3)
+	if err != nil || !ans.Answered || !strings.Contains(ans.Hits[0].Quote, "Hikvision") {
+		t.Fatalf("%v %+v", err, ans)
 	}
 }
