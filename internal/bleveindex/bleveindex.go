@@ -545,10 +545,23 @@ func (cs corpusStats) avg(l *language, field string) float64 {
 	return float64(cs.tokens[field]) / float64(n)
 }
 
-// snapshot takes the statistics a search of servers needs.
-func (x *Index) snapshot(servers []string) corpusStats {
+// snapshot takes the statistics a search of servers needs and a reader of
+// the index they describe; the caller closes the reader.
+func (x *Index) snapshot(servers []string) (corpusStats, index.IndexReader, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	// The reader is opened under the same lock as the statistics are read:
+	// Put and Remove hold it across their batch, so both see the same
+	// sections. Otherwise a server's first document committed in between
+	// would be in the reader but not in the servers to leave out.
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return corpusStats{}, nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return corpusStats{}, nil, fmt.Errorf("open index reader: %w", err)
+	}
 	cs := corpusStats{sections: x.stats.Sections, counts: map[string]int{}, tokens: map[string]int{}}
 	for _, l := range languages {
 		if n := x.stats.Langs[l.code]; n > 0 {
@@ -568,7 +581,7 @@ func (x *Index) snapshot(servers []string) corpusStats {
 			cs.others = append(cs.others, s)
 		}
 	}
-	return cs
+	return cs, r, nil
 }
 
 // Search implements answer.Index. The question is analysed in every
@@ -579,20 +592,14 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 	if limit <= 0 {
 		limit = 10
 	}
-	cs := x.snapshot(q.Servers)
-	if cs.sections == 0 {
-		return answer.Result{}, nil
-	}
-
-	adv, err := x.idx.Advanced()
+	cs, r, err := x.snapshot(q.Servers)
 	if err != nil {
 		return answer.Result{}, err
 	}
-	r, err := adv.Reader()
-	if err != nil {
-		return answer.Result{}, fmt.Errorf("open index reader: %w", err)
-	}
 	defer r.Close()
+	if cs.sections == 0 {
+		return answer.Result{}, nil
+	}
 
 	langs := x.questionLanguages(q.Text, cs.langs)
 	terms, err := x.queryTerms(ctx, r, q.Text, langs, cs)

@@ -22,19 +22,14 @@ func SearchReference(ctx context.Context, x *Index, q answer.Query) (answer.Resu
 	if limit <= 0 {
 		limit = 10
 	}
-	cs := x.snapshot(q.Servers)
-	if cs.sections == 0 {
-		return answer.Result{}, nil
-	}
-	adv, err := x.idx.Advanced()
-	if err != nil {
-		return answer.Result{}, err
-	}
-	r, err := adv.Reader()
+	cs, r, err := x.snapshot(q.Servers)
 	if err != nil {
 		return answer.Result{}, err
 	}
 	defer r.Close()
+	if cs.sections == 0 {
+		return answer.Result{}, nil
+	}
 	langs := x.questionLanguages(q.Text, cs.langs)
 	terms, err := x.queryTerms(ctx, r, q.Text, langs, cs)
 	if err != nil {
