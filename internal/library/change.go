@@ -22,7 +22,8 @@ import (
 // this server or for every server, or its questions and answers are a
 // seed's) or Busy (another process holds the store); in all these cases
 // nothing changed. Other errors are unexpected; if one comes after the
-// document was stored, it will be indexed at the next Reconcile or start.
+// document was stored, it is indexed by Watch's next tick, Reconcile or the
+// next start.
 func (l *Library) Add(ctx context.Context, u Upload) (Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return Entry{}, err
@@ -71,6 +72,7 @@ func (l *Library) Add(ctx context.Context, u Upload) (Entry, error) {
 	crashPoint("add:index-started")
 	if x := l.index.get(); x != nil {
 		if err := x.Put(s.doc); err != nil {
+			l.stale = true // Watch retries
 			return s.entry(), fmt.Errorf("document %s is stored but not yet searchable: %w", doc.ID, err)
 		}
 	}
@@ -206,6 +208,7 @@ func (l *Library) Remove(ctx context.Context, id, server string) (Entry, error) 
 	crashPoint("remove:index-started")
 	if x := l.index.get(); x != nil {
 		if err := x.Remove(id); err != nil && !errors.Is(err, bleveindex.ErrNotFound) {
+			l.stale = true // Watch retries
 			return s.entry(), fmt.Errorf("document %s is removed but still in the index: %w", id, err)
 		}
 	}

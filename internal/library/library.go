@@ -73,6 +73,7 @@ type Library struct {
 	records map[string]*stored         // valid stored documents by id
 	files   map[string]store.FileState // last state seen of every document file, damaged ones too
 	version string                     // store fingerprint at the last refresh
+	stale   bool                       // an index update failed: Watch re-syncs the index
 	closed  bool
 }
 

@@ -36,6 +36,7 @@ func (l *Library) refreshLocked() (changed, removed int, err error) {
 		removed++
 		if x != nil {
 			if err := x.Remove(id); err != nil && !errors.Is(err, bleveindex.ErrNotFound) {
+				l.stale = true
 				return fmt.Errorf("unindex %s: %w", id, err)
 			}
 		}
@@ -86,6 +87,7 @@ func (l *Library) refreshLocked() (changed, removed int, err error) {
 	}
 	if x != nil && len(put) > 0 {
 		if err := x.Put(put...); err != nil {
+			l.stale = true
 			return changed, removed, fmt.Errorf("index changed documents: %w", err)
 		}
 	}
@@ -116,8 +118,10 @@ func (l *Library) Reconcile(ctx context.Context) error {
 	}
 	indexed, dropped, err := x.Sync(l.corpus.All())
 	if err != nil {
+		l.stale = true
 		return fmt.Errorf("reconcile index: %w", err)
 	}
+	l.stale = false
 	if changed+removed+indexed+dropped > 0 {
 		l.log.Info("reconciled with the store", "changed", changed, "removed", removed, "reindexed", indexed, "unindexed", dropped)
 	}
@@ -156,6 +160,18 @@ func (l *Library) Watch(ctx context.Context, every time.Duration) {
 				l.log.Error("update from document store", "err", err)
 			} else if changed+removed > 0 {
 				l.log.Info("documents changed by another process", "changed", changed, "removed", removed)
+			}
+		}
+		if l.stale && !l.closed {
+			// An index update failed (a full disk, say): the corpus has
+			// the change, so bring the index to it until that works.
+			if x := l.index.get(); x != nil {
+				if indexed, dropped, err := x.Sync(l.corpus.All()); err != nil {
+					l.log.Error("bring the index in line with the documents", "err", err)
+				} else {
+					l.stale = false
+					l.log.Info("index brought in line with the documents", "indexed", indexed, "removed", dropped)
+				}
 			}
 		}
 		l.mu.Unlock()
@@ -236,8 +252,15 @@ func (l *Library) Rebuild(ctx context.Context, progress func(done, total int)) e
 		_ = os.RemoveAll(next)
 		return fmt.Errorf("rebuild index: %w", err)
 	}
+	// A leftover of an earlier rebuild goes before the old index closes:
+	// failing here leaves the index open and answering.
+	if err := os.RemoveAll(prev); err != nil {
+		_ = os.RemoveAll(next)
+		return fmt.Errorf("rebuild index: remove the leftover %s: %w", prev, err)
+	}
 	// The swap: the old index is closed before the new one opens in its
-	// place, so the directory never has two writers. Searches wait.
+	// place, so the directory never has two writers. Searches wait. From
+	// here every way out reopens an index in dir.
 	l.index.mu.Lock()
 	defer l.index.mu.Unlock()
 	if l.index.x != nil {
@@ -245,9 +268,6 @@ func (l *Library) Rebuild(ctx context.Context, progress func(done, total int)) e
 			l.log.Warn("close old index", "err", err)
 		}
 		l.index.x = nil
-	}
-	if err := os.RemoveAll(prev); err != nil {
-		return fmt.Errorf("rebuild index: %w", err)
 	}
 	if err := os.Rename(dir, prev); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return l.reopenLocked(dir, fmt.Errorf("rebuild index: %w", err))
