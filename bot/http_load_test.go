@@ -2,6 +2,9 @@ package bot_test
 
 import (
 	"encoding/json"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -9,6 +12,7 @@ import (
 	"time"
 
 	"github.com/verbatimbot/verbatim/internal/discordtest"
+	"github.com/verbatimbot/verbatim/internal/gctune"
 )
 
 // TestLoadHTTP sends 200 signed /ask to the interactions endpoint on a
@@ -21,6 +25,10 @@ func TestLoadHTTP(t *testing.T) {
 	// one at a time), more than the default MaxInFlight of 32: the rest wait
 	// for a slot rather than being told the bot is busy.
 	h := startHTTP(t, setup{prodLog: true})
+	// The collector paced for this heap, as serve paces it.
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	runtime.GC()
+	t.Logf("GOGC %d for the live heap (internal/gctune)", gctune.Adjust(os.Getenv))
 	ctx := ctxT(t, 60*time.Second)
 	questions := []string{seedQuestion, "electrik buses in santiago", "What role do CGTN and Xinhua play?", "buen vivir", "ESG reports"}
 	const total, inFlight = 200, 50

@@ -3,6 +3,8 @@ package bot_test
 import (
 	"encoding/json"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/verbatimbot/verbatim/internal/discordtest"
+	"github.com/verbatimbot/verbatim/internal/gctune"
 )
 
 // TestLoad sends 200 /ask through the stand-in, 50 in flight at a time,
@@ -20,6 +23,10 @@ import (
 // setup.prodLog).
 func TestLoad(t *testing.T) {
 	h := start(t, setup{prodLog: true})
+	// The collector paced for this heap, as serve paces it.
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	runtime.GC()
+	t.Logf("GOGC %d for the live heap (internal/gctune)", gctune.Adjust(os.Getenv))
 	ctx := ctxT(t, 60*time.Second)
 	questions := []string{seedQuestion, "electrik buses in santiago", "What role do CGTN and Xinhua play?", "buen vivir", "ESG reports"}
 	const total, inFlight = 200, 50

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/verbatimbot/verbatim/bot"
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/config"
+	"github.com/verbatimbot/verbatim/internal/gctune"
 	"github.com/verbatimbot/verbatim/internal/library"
 	"github.com/verbatimbot/verbatim/internal/metrics"
 	"github.com/verbatimbot/verbatim/internal/web"
@@ -82,8 +84,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); lib.Watch(ctx, watchEvery) }()
+	// The collector's pace for the heap the corpus makes (GOGC, when set, wins).
+	go func() { defer wg.Done(); gctune.Run(ctx, os.Getenv, time.Minute) }()
 
 	errs := make(chan error, 2)
 	running := 1
