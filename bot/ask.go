@@ -82,7 +82,6 @@ func (b *Bot) handleAsk(r replier, i *discordgo.Interaction) outcome {
 	if !b.acquire() {
 		return b.fail(r, i, textBusy)
 	}
-	defer b.release()
 	if b.log.Enabled(context.Background(), slog.LevelDebug) {
 		b.log.Debug("ask", "guild", i.GuildID, "question", question)
 	}
@@ -92,6 +91,9 @@ func (b *Bot) handleAsk(r replier, i *discordgo.Interaction) outcome {
 	defer cancel()
 	done := make(chan askResult, 1)
 	go func() {
+		// The slot is for computing the answer only, not for the calls to
+		// Discord that send it: a slow Discord must not make the bot busy.
+		defer b.release()
 		// handle's recover does not reach this goroutine: a panic here
 		// would end the process, so it becomes this question's error.
 		defer func() {

@@ -209,14 +209,16 @@ func (b *Bot) corpusAdd(r replier, i *discordgo.Interaction, opts map[string]*di
 	if text, ok := b.checkAttachment(att); !ok {
 		return b.fail(r, i, text)
 	}
-	// Uploads share the limits of /ask: a download and a parse cost more.
+	// Uploads share the per-user limit of /ask: a download and a parse cost more.
 	if !b.limiter.allow(userID(i), time.Now()) {
 		return b.fail(r, i, textRateLimit)
 	}
-	if !b.acquire() {
+	select { // uploads have slots of their own: a slow download must not hold up /ask
+	case b.uploads <- struct{}{}:
+		defer func() { <-b.uploads }()
+	default:
 		return b.fail(r, i, textBusy)
 	}
-	defer b.release()
 	if err := r.Respond(i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()},
