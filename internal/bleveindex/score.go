@@ -64,19 +64,57 @@ type clause struct {
 	question    bool    // a question field, else a body field
 }
 
+// cursor walks postings read through bleve. It never asks the reader for a
+// section at or before its current one: scorch restarts the postings from
+// the beginning then.
+type cursor struct {
+	tfr  index.TermFieldReader
+	tfd  index.TermFieldDoc
+	doc  uint64 // current section number; valid unless done
+	done bool
+}
+
+func (c *cursor) next() error {
+	tfd, err := c.tfr.Next(&c.tfd)
+	if err != nil {
+		return err
+	}
+	if tfd == nil {
+		c.done = true
+		return nil
+	}
+	c.doc = tfd.ID.Value()
+	return nil
+}
+
+// advance moves the cursor to the first section at or after doc.
+func (c *cursor) advance(doc uint64, buf index.IndexInternalID) error {
+	if c.done || c.doc >= doc {
+		return nil
+	}
+	tfd, err := c.tfr.Advance(index.NewIndexInternalID(buf, doc), &c.tfd)
+	if err != nil {
+		return err
+	}
+	if tfd == nil {
+		c.done = true
+		return nil
+	}
+	c.doc = tfd.ID.Value()
+	return nil
+}
+
 // postingList is a clause's postings being walked: decoded (docs and
-// base), or, for a long list not decoded yet, read from bleve (tfr).
+// base), or, for a long list not decoded yet, read from bleve (the cursor's
+// tfr set).
 type postingList struct {
 	clause
+	cursor
 	index int       // of the clause, the order leaves are summed in
 	docs  []uint32  // section numbers, increasing
 	base  []float64 // leaves before the weight: idf·sat
 	pos   int       // current posting
-	tfr   index.TermFieldReader
-	tfd   index.TermFieldDoc
-	doc   uint64 // current section number; valid unless done
-	done  bool
-	count uint64 // postings
+	count uint64    // postings
 	idf   float64
 	bound float64 // no section scores more than this from this list
 }
@@ -91,19 +129,10 @@ func (p *postingList) set(i int) {
 }
 
 func (p *postingList) next() error {
-	if p.tfr == nil {
-		p.set(p.pos + 1)
-		return nil
+	if p.tfr != nil {
+		return p.cursor.next()
 	}
-	tfd, err := p.tfr.Next(&p.tfd)
-	if err != nil {
-		return err
-	}
-	if tfd == nil {
-		p.done = true
-		return nil
-	}
-	p.doc = tfd.ID.Value()
+	p.set(p.pos + 1)
 	return nil
 }
 
@@ -112,19 +141,10 @@ func (p *postingList) next() error {
 // reader, which it never asks for a section at or before its current one
 // (scorch restarts the postings from the beginning then).
 func (p *postingList) advance(doc uint64, buf index.IndexInternalID) error {
-	if p.done || p.doc >= doc {
-		return nil
-	}
 	if p.tfr != nil {
-		tfd, err := p.tfr.Advance(index.NewIndexInternalID(buf, doc), &p.tfd)
-		if err != nil {
-			return err
-		}
-		if tfd == nil {
-			p.done = true
-			return nil
-		}
-		p.doc = tfd.ID.Value()
+		return p.cursor.advance(doc, buf)
+	}
+	if p.done || p.doc >= doc {
 		return nil
 	}
 	docs, n := p.docs, len(p.docs)
@@ -149,46 +169,9 @@ func (p *postingList) leaf() float64 {
 	return p.weight * p.base[p.pos]
 }
 
-// excludeList is another server's postings, without frequencies: zapx
-// skips in those.
-type excludeList struct {
-	tfr  index.TermFieldReader
-	tfd  index.TermFieldDoc
-	doc  uint64
-	done bool
-}
-
-func (p *excludeList) next() error {
-	tfd, err := p.tfr.Next(&p.tfd)
-	if err != nil {
-		return err
-	}
-	if tfd == nil {
-		p.done = true
-		return nil
-	}
-	p.doc = tfd.ID.Value()
-	return nil
-}
-
-// advance moves the list to the first section at or after doc. It never
-// calls the reader's Advance for a section at or before its current one:
-// scorch restarts the postings from the beginning then.
-func (p *excludeList) advance(doc uint64, buf index.IndexInternalID) error {
-	if p.done || p.doc >= doc {
-		return nil
-	}
-	tfd, err := p.tfr.Advance(index.NewIndexInternalID(buf, doc), &p.tfd)
-	if err != nil {
-		return err
-	}
-	if tfd == nil {
-		p.done = true
-		return nil
-	}
-	p.doc = tfd.ID.Value()
-	return nil
-}
+// excludeList is another server's postings, read without frequencies:
+// zapx skips in those.
+type excludeList = cursor
 
 // hit is a section in the top k.
 type hit struct {
