@@ -152,6 +152,18 @@ func start(t *testing.T, st setup) *harness {
 	if st.tune != nil {
 		st.tune(b)
 	}
+	h := run(t, b, srv)
+	wctx := ctxT(t, 15*time.Second)
+	guild := cfg.GuildID
+	if _, err := srv.WaitCommands(wctx, guild); err != nil { // ctx above: the first test also builds the index
+		t.Fatalf("commands not registered: %v", err)
+	}
+	return h
+}
+
+// run runs b against srv until the test ends, then expects Run to return
+// nil within 10 s.
+func run(t *testing.T, b *bot.Bot, srv *discordtest.Server) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{srv: srv, cancel: cancel, done: make(chan error, 1)}
 	go func() { h.done <- b.Run(ctx) }()
@@ -166,11 +178,6 @@ func start(t *testing.T, st setup) *harness {
 			t.Errorf("Run did not return within 10s of cancel")
 		}
 	})
-	wctx := ctxT(t, 15*time.Second)
-	guild := cfg.GuildID
-	if _, err := srv.WaitCommands(wctx, guild); err != nil { // ctx above: the first test also builds the index
-		t.Fatalf("commands not registered: %v", err)
-	}
 	return h
 }
 

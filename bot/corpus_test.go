@@ -74,20 +74,7 @@ func startCurated(t *testing.T) (*harness, *lib.Library) {
 	}
 	b.RateBurst = 1000
 	b.Curator = l
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{srv: srv, cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-h.done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("Run did not return within 10s of cancel")
-		}
-	})
+	h := run(t, b, srv)
 	// Run has registered the commands when it says so (the stand-in has
 	// them a moment before Run has read the answer).
 	select {

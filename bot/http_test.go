@@ -78,14 +78,12 @@ func (r *logRecorder) since(n int) []string {
 // httpHarness is a bot in HTTP mode: its InteractionsHandler on a loopback
 // server, its REST calls to a Discord stand-in.
 type httpHarness struct {
-	srv      *discordtest.Server
+	*harness // the stand-in, and Run's cancel and result
 	bot      *bot.Bot
 	key      ed25519.PrivateKey
 	endpoint string
 	ans      *countingAnswerer
 	logs     *logRecorder
-	cancel   context.CancelFunc
-	done     chan error
 }
 
 func startHTTP(t *testing.T, st setup) *httpHarness {
@@ -102,7 +100,7 @@ func startHTTP(t *testing.T, st setup) *httpHarness {
 	if st.answerer != nil {
 		a = st.answerer
 	}
-	h := &httpHarness{srv: srv, key: key, ans: &countingAnswerer{Answerer: a}, logs: &logRecorder{}, done: make(chan error, 1)}
+	h := &httpHarness{key: key, ans: &countingAnswerer{Answerer: a}, logs: &logRecorder{}}
 	var log *slog.Logger
 	if st.prodLog {
 		log = slog.New(logHandler(t, st)) // h.logs records nothing
@@ -121,20 +119,7 @@ func startHTTP(t *testing.T, st setup) *httpHarness {
 	t.Cleanup(ep.Close) // after Run has returned (cleanups run last first)
 	h.endpoint = ep.URL + "/interactions"
 
-	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
-	go func() { h.done <- h.bot.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-h.done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("Run did not return within 10s of cancel")
-		}
-	})
+	h.harness = run(t, h.bot, srv)
 	wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer wcancel()
 	if _, err := srv.WaitCommands(wctx, cfg.GuildID); err != nil {
