@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
@@ -63,7 +62,7 @@ func prepare(u Upload) (*prepared, error) {
 		return nil, err
 	}
 	opt := parse.Options{Name: u.Name, Format: format, Meta: document.Metadata{Title: title, SourceURL: source}}
-	doc, err := parse.Parse(u.Data, opt)
+	doc, parsedAs, err := parse.ParseFormatted(u.Data, opt)
 	var pe *parse.Error
 	if errors.As(err, &pe) {
 		return nil, userErr(Invalid, "%s cannot be added: %s.", name, strings.TrimSuffix(pe.Error(), "."))
@@ -84,7 +83,7 @@ func prepare(u Upload) (*prepared, error) {
 		e.Msg += " Give a shorter one with the title option."
 		return nil, e
 	}
-	return &prepared{doc: doc, format: detectedFormat(u.Data, opt, doc), hash: store.Hash(u.Data)}, nil
+	return &prepared{doc: doc, format: string(parsedAs), hash: store.Hash(u.Data)}, nil
 }
 
 // displayName is the uploaded file's name as messages show it: its base
@@ -243,31 +242,4 @@ func looksHTML(data []byte) bool {
 		return true
 	}
 	return bytes.HasPrefix(lower, []byte("<")) && (bytes.Contains(lower, []byte("<html")) || bytes.Contains(lower, []byte("<body")))
-}
-
-// detectedFormat names the format parse chose for an upload with no
-// format given. The parser does not report it, so the likely formats are
-// parsed explicitly until one yields the same document; usually the first.
-func detectedFormat(data []byte, opt parse.Options, doc document.Document) string {
-	if opt.Format != parse.Auto {
-		return string(opt.Format)
-	}
-	var order []parse.Format
-	switch strings.ToLower(path.Ext(opt.Name)) {
-	case ".jsonl", ".ndjson":
-		order = []parse.Format{parse.FAQJSONL}
-	case ".csv", ".tsv":
-		order = []parse.Format{parse.FAQCSV}
-	case ".md", ".markdown":
-		order = []parse.Format{parse.Markdown, parse.Transcript}
-	default:
-		order = []parse.Format{parse.Transcript, parse.Markdown, parse.FAQJSONL, parse.FAQCSV}
-	}
-	for _, f := range order {
-		opt.Format = f
-		if d, err := parse.Parse(data, opt); err == nil && reflect.DeepEqual(d, doc) {
-			return string(f)
-		}
-	}
-	return "auto"
 }

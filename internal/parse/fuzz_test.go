@@ -67,7 +67,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
 		opt := Options{Format: fuzzFormats[int(which)%len(fuzzFormats)], Name: fuzzNames[int(which/8)%len(fuzzNames)]}
-		doc, format, err := parse(data, opt)
+		doc, format, err := ParseFormatted(data, opt)
 		if turns, terr := Turns(data); terr == nil && !numberedLayout(data) {
 			src := normalised(data)
 			for _, tr := range turns {

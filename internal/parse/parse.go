@@ -109,12 +109,13 @@ type result struct {
 // transcript), then the file name for the title and DetectLanguage for the
 // language.
 func Parse(data []byte, opt Options) (document.Document, error) {
-	doc, _, err := parse(data, opt)
+	doc, _, err := ParseFormatted(data, opt)
 	return doc, err
 }
 
-// parse is Parse, also returning the format it parsed (for tests).
-func parse(data []byte, opt Options) (document.Document, Format, error) {
+// ParseFormatted is Parse, also returning the format the file was read as:
+// opt.Format, else the front matter's, else the one detected.
+func ParseFormatted(data []byte, opt Options) (document.Document, Format, error) {
 	lines, err := prepare(data)
 	if err != nil {
 		return document.Document{}, "", err

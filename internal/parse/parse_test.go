@@ -46,7 +46,7 @@ func TestGolden(t *testing.T) {
 	for _, path := range fixtures {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
-			doc, format, err := parse(readFixture(t, name), Options{Name: name})
+			doc, format, err := ParseFormatted(readFixture(t, name), Options{Name: name})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -515,7 +515,7 @@ func TestMarkdown(t *testing.T) {
 	})
 	t.Run("bold Q and A labels in a .md make a transcript", func(t *testing.T) {
 		in := "# Talk\n\n## Part one\n\n**Q:** Why?\n\n**A:** Because *so*.\n\n**Q:** Sure?\n\n**A:** Yes.\n"
-		doc, format, err := parse([]byte(in), Options{Name: "talk.md"})
+		doc, format, err := ParseFormatted([]byte(in), Options{Name: "talk.md"})
 		if err != nil || format != Transcript {
 			t.Fatalf("format = %q, %v", format, err)
 		}
@@ -524,7 +524,7 @@ func TestMarkdown(t *testing.T) {
 		}
 	})
 	t.Run("speaker labels in a .md make a transcript", func(t *testing.T) {
-		_, format, err := parse(readFixture(t, "bold.md"), Options{Name: "bold.md"})
+		_, format, err := ParseFormatted(readFixture(t, "bold.md"), Options{Name: "bold.md"})
 		if err != nil || format != Transcript {
 			t.Errorf("format = %q, %v", format, err)
 		}
@@ -552,13 +552,13 @@ func TestFAQ(t *testing.T) {
 		})
 	}
 	t.Run("semicolon CSV with q/a columns, detected from content", func(t *testing.T) {
-		doc, format, err := parse([]byte("Q;A\nWhy?;Because.\n"), Options{})
+		doc, format, err := ParseFormatted([]byte("Q;A\nWhy?;Because.\n"), Options{})
 		if err != nil || format != FAQCSV || doc.Sections[0].Paragraphs[0] != "Because." {
 			t.Errorf("format %q, doc %+v, err %v", format, doc, err)
 		}
 	})
 	t.Run("JSONL detected from content", func(t *testing.T) {
-		_, format, err := parse([]byte(`{"question":"a?","answer":"b"}`), Options{Name: "faq.txt"})
+		_, format, err := ParseFormatted([]byte(`{"question":"a?","answer":"b"}`), Options{Name: "faq.txt"})
 		if err != nil || format != FAQJSONL {
 			t.Errorf("format %q, err %v", format, err)
 		}
