@@ -201,7 +201,7 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 		rk.Candidates = append(rk.Candidates, Hit{Ref: m.Ref, Score: m.Score,
 			Coverage: coverage(res.Terms, m.Terms, total), terms: m.Terms, doc: d})
 	}
-	exact := a.askedVerbatim(q, rk.Candidates)
+	exact := askedVerbatim(q, rk.Candidates)
 	if exact > 0 {
 		rk.Candidates[0], rk.Candidates[exact] = rk.Candidates[exact], rk.Candidates[0]
 	}
@@ -216,18 +216,14 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 // of sections that repeat its words. Autocomplete cuts questions over 100
 // characters with "…", so a question ending in one matches the sections
 // whose question starts with the rest.
-func (a *Answerer) askedVerbatim(q string, cands []Hit) int {
+func askedVerbatim(q string, cands []Hit) int {
 	prefix := strings.HasSuffix(q, "…")
 	want := questionKey(strings.TrimSuffix(q, "…"))
 	if utf8.RuneCountInString(want) < 8 {
 		return -1 // too short to be a question of the corpus rather than a keyword
 	}
 	for i, c := range cands {
-		d, ok := a.corpus.Document(c.Ref.Document)
-		if !ok {
-			continue
-		}
-		s, ok := d.Section(c.Ref.Section)
+		s, ok := c.doc.Section(c.Ref.Section)
 		if !ok {
 			continue
 		}
