@@ -35,32 +35,69 @@ type askResult struct {
 	err error
 }
 
-// slotWait is how long an answer waits for a free slot before the user is
-// told the bot is busy: answers take about a millisecond, so a burst larger
-// than MaxInFlight is queued briefly instead of refused, well inside
-// Discord's deadline.
-const slotWait = 500 * time.Millisecond
+// workerWait is how long a question waits for a free answer worker before
+// the user is told the bot is busy: answers take about a millisecond, so a
+// burst larger than MaxInFlight is queued briefly instead of refused, well
+// inside Discord's deadline.
+const workerWait = 500 * time.Millisecond
 
-// acquire takes one of the MaxInFlight slots for computing an answer,
-// waiting up to slotWait; false when none came free.
-func (b *Bot) acquire() bool {
+// askJob is a question handed to an answer worker; the worker sends the
+// answer on done, which has room for it.
+type askJob struct {
+	ctx              context.Context
+	question, server string
+	done             chan<- askResult
+}
+
+// answerWorkers runs n answer workers until quit is closed. A fixed set of
+// goroutines rather than one per question: the search runs deep, and a
+// fresh goroutine's stack would grow (and be copied) for every question;
+// theirs stays grown. n also caps the answers computed at once.
+func (b *Bot) answerWorkers(n int, quit <-chan struct{}) {
+	for range n {
+		go func() {
+			for {
+				select {
+				case j := <-b.jobs:
+					b.answer(j)
+				case <-quit:
+					return
+				}
+			}
+		}()
+	}
+}
+
+// answer computes one job's answer. Run's and handle's recovers do not
+// reach the worker: a panic here would end the process, so it becomes this
+// question's error.
+func (b *Bot) answer(j askJob) {
+	defer func() {
+		if p := recover(); p != nil {
+			j.done <- askResult{err: fmt.Errorf("%w: answering panicked: %v", errPanic, p)}
+		}
+	}()
+	a, err := b.ans.Ask(j.ctx, j.question, j.server, shownHits+moreHits)
+	j.done <- askResult{a, err}
+}
+
+// submit hands j to a free answer worker, waiting up to workerWait; false
+// when none came free. Waiting questions are taken in the order they came.
+func (b *Bot) submit(j askJob) bool {
 	select {
-	case b.sem <- struct{}{}:
+	case b.jobs <- j:
 		return true
 	default:
 	}
-	t := time.NewTimer(slotWait)
+	t := time.NewTimer(workerWait)
 	defer t.Stop()
 	select {
-	case b.sem <- struct{}{}:
+	case b.jobs <- j:
 		return true
 	case <-t.C:
 		return false
 	}
 }
-
-// release gives back a slot taken with acquire.
-func (b *Bot) release() { <-b.sem }
 
 // handleAsk answers /ask: directly when the answer is ready within
 // DeferAfter, otherwise by deferring and editing the reply in.
@@ -79,31 +116,18 @@ func (b *Bot) handleAsk(r replier, i *discordgo.Interaction) outcome {
 	if !b.limiter.allow(userID(i), time.Now()) {
 		return b.fail(r, i, textRateLimit)
 	}
-	if !b.acquire() {
+	// The answer is computed on its own context: shutdown lets it finish.
+	// The worker is busy computing it only, not for the calls to Discord
+	// that send it: a slow Discord must not make the bot busy.
+	ctx, cancel := context.WithTimeout(context.Background(), askTime)
+	defer cancel()
+	done := make(chan askResult, 1)
+	if !b.submit(askJob{ctx: ctx, question: question, server: i.GuildID, done: done}) {
 		return b.fail(r, i, textBusy)
 	}
 	if b.log.Enabled(context.Background(), slog.LevelDebug) {
 		b.log.Debug("ask", "guild", i.GuildID, "question", question)
 	}
-
-	// The answer is computed on its own context: shutdown lets it finish.
-	ctx, cancel := context.WithTimeout(context.Background(), askTime)
-	defer cancel()
-	done := make(chan askResult, 1)
-	go func() {
-		// The slot is for computing the answer only, not for the calls to
-		// Discord that send it: a slow Discord must not make the bot busy.
-		defer b.release()
-		// handle's recover does not reach this goroutine: a panic here
-		// would end the process, so it becomes this question's error.
-		defer func() {
-			if p := recover(); p != nil {
-				done <- askResult{err: fmt.Errorf("%w: answering panicked: %v", errPanic, p)}
-			}
-		}()
-		a, err := b.ans.Ask(ctx, question, i.GuildID, shownHits+moreHits)
-		done <- askResult{a, err}
-	}()
 
 	var res askResult
 	deferred := b.DeferAfter <= 0

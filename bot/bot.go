@@ -62,8 +62,9 @@ type Bot struct {
 	// RateBurst questions a user may ask at once, then one per RateEvery.
 	RateBurst int
 	RateEvery time.Duration
-	// MaxInFlight caps the answers being computed at once; more wait
-	// briefly for a slot (DefaultMaxInFlight).
+	// MaxInFlight is how many answers are computed at once (by as many
+	// worker goroutines); more questions wait briefly for a worker
+	// (DefaultMaxInFlight).
 	MaxInFlight int
 	// ShutdownTimeout bounds the wait for interactions in flight at shutdown.
 	ShutdownTimeout time.Duration
@@ -82,7 +83,7 @@ type Bot struct {
 	log    *slog.Logger
 
 	limiter *limiter
-	sem     chan struct{}
+	jobs    chan askJob // to the answer workers
 	uploads chan struct{}
 	session *discordgo.Session
 	replays seenIDs // interaction ids answered over HTTP
@@ -162,7 +163,10 @@ func (b *Bot) Run(ctx context.Context) error {
 		return errors.New("bot: HTTP mode needs the application's public key (DISCORD_PUBLIC_KEY)")
 	}
 	b.limiter = newLimiter(max(b.RateBurst, 1), b.RateEvery, maxUsers)
-	b.sem = make(chan struct{}, max(b.MaxInFlight, 1))
+	b.jobs = make(chan askJob)
+	quit := make(chan struct{})
+	defer close(quit) // after the interactions in flight, or the shutdown timeout
+	b.answerWorkers(max(b.MaxInFlight, 1), quit)
 	b.uploads = make(chan struct{}, maxUploads)
 
 	s, err := discordgo.New("Bot " + b.cfg.Token)
@@ -199,7 +203,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) { b.setConnected(false) })
 		s.AddHandler(b.onInteraction)
 	}
-	// Under mu: publishes the session, limiter and semaphore to InteractionsHandler.
+	// Under mu: publishes the session, limiter and workers to InteractionsHandler.
 	b.mu.Lock()
 	b.session = s
 	b.mu.Unlock()
