@@ -769,7 +769,7 @@ func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string
 		if seen[k] || len(out) >= maxQueryTerms {
 			return -1, nil
 		}
-		df, err := docFreq(ctx, r, l.body, term)
+		df, err := x.docFreq(ctx, r, l.body, term)
 		if err != nil {
 			return -1, err
 		}
@@ -781,15 +781,20 @@ func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string
 			DocFreq: int(df), Corrected: corrected, Group: group})
 		return int(df), nil
 	}
+	as := make([]analysis.Analyzer, 0, len(langs)+1)
+	for _, l := range langs {
+		as = append(as, x.stem[l])
+	}
+	streams := analyses([]byte(text), append(as, x.plain))
 	// forms[i] maps the start of each word to its term in langs[i].
 	forms := make([]map[int]string, len(langs))
-	for i, l := range langs {
-		forms[i] = map[int]string{}
-		for _, tok := range x.stem[l].Analyze([]byte(text)) {
+	for i := range langs {
+		forms[i] = make(map[int]string, len(streams[i]))
+		for _, tok := range streams[i] {
 			forms[i][tok.Start] = string(tok.Term)
 		}
 	}
-	for _, tok := range x.plain.Analyze([]byte(text)) {
+	for _, tok := range streams[len(langs)] {
 		stopped := false
 		for i := range langs {
 			if _, ok := forms[i][tok.Start]; !ok {
@@ -825,6 +830,53 @@ func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string
 		}
 	}
 	return out, nil
+}
+
+// analyses returns what each of as makes of text, splitting text into
+// words once for those that share their tokenizer (all of the index's
+// analysers use the unicode one and differ in their filters): the word
+// segmentation costs more than the filters. Each gets its own copy of the
+// words, as filters change tokens in place.
+func analyses(text []byte, as []analysis.Analyzer) []analysis.TokenStream {
+	out := make([]analysis.TokenStream, len(as))
+	var tokenizer analysis.Tokenizer
+	var words analysis.TokenStream
+	for i, a := range as {
+		da, ok := a.(*analysis.DefaultAnalyzer)
+		if !ok || len(da.CharFilters) > 0 || da.Tokenizer == nil || (tokenizer != nil && da.Tokenizer != tokenizer) {
+			out[i] = a.Analyze(text)
+			continue
+		}
+		if tokenizer == nil {
+			tokenizer, words = da.Tokenizer, da.Tokenizer.Tokenize(text)
+		}
+		ts := copyTokens(words)
+		for _, f := range da.TokenFilters {
+			ts = f.Filter(ts)
+		}
+		out[i] = ts
+	}
+	return out
+}
+
+// copyTokens copies ts, terms included, in two allocations; a term's
+// capacity is its length, so appending to it cannot reach the next.
+func copyTokens(ts analysis.TokenStream) analysis.TokenStream {
+	n := 0
+	for _, t := range ts {
+		n += len(t.Term)
+	}
+	buf := make([]byte, 0, n)
+	toks := make([]analysis.Token, len(ts))
+	out := make(analysis.TokenStream, len(ts))
+	for i, t := range ts {
+		toks[i] = *t
+		start := len(buf)
+		buf = append(buf, t.Term...)
+		toks[i].Term = buf[start:len(buf):len(buf)]
+		out[i] = &toks[i]
+	}
+	return out
 }
 
 // corrections returns up to MaxCorrections words of the corpus within a
@@ -892,7 +944,10 @@ func (x *Index) findCorrections(r index.IndexReader, word string, n int) ([]stri
 	return out, err
 }
 
-func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint64, error) {
+func (x *Index) docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint64, error) {
+	if n, ok := x.postings.count(r, cacheKey{field, term}); ok {
+		return n, nil
+	}
 	tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
 	if err != nil {
 		return 0, fmt.Errorf("read term %q: %w", term, err)

@@ -9,7 +9,7 @@ package bleveindex
 // long lists of common words cost nearly as much as walking them, and
 // common words are in most questions.
 //
-// A list of at least cacheMinDocs postings is therefore decoded, by the
+// A list is therefore decoded, by the
 // same full pass an unpruned search makes, into section numbers and each
 // posting's BM25 leaf before the clause's weight (idf·sat, score.go), and
 // kept for the searches that follow: advancing in it is a galloping
@@ -23,7 +23,11 @@ package bleveindex
 // so a search does not wait for the long ones (streamMinDocs and more):
 // it reads those through bleve as before, and the cache decodes them in
 // the background afterwards, one search's lists at a time. Shorter lists
-// are decoded as the search opens them.
+// are decoded as the search opens them. A kept list is found before bleve
+// is asked for the term at all: opening a term's reader in every segment
+// cost a small corpus more than its whole search (the seeds' questions
+// took 28 µs of their 100 in TermFieldReader), so short lists are kept too,
+// each counted in the bound with its bookkeeping (entryBytes).
 //
 // Kept lists belong to one index snapshot: section numbers change when
 // scorch merges segments, and frequencies when documents change. The
@@ -55,9 +59,10 @@ import (
 
 // Variables so that tests can move them.
 var (
-	// cacheMinDocs is the shortest list kept: shorter ones cost little
-	// to decode again.
-	cacheMinDocs uint64 = 256
+	// cacheMinDocs is the shortest list kept. Every list is: a kept list
+	// is found before bleve is asked for it at all, and opening a term's
+	// reader in every segment costs more than decoding a short list.
+	cacheMinDocs uint64 = 1
 	// streamMinDocs is the shortest list a search reads through bleve
 	// when the cache lacks it, rather than decode it.
 	streamMinDocs uint64 = 4096
@@ -68,6 +73,8 @@ const (
 	cacheBytes = 64 << 20
 	// postingBytes is what a kept posting takes.
 	postingBytes = 4 + 8
+	// entryBytes is about what a kept list takes besides its postings.
+	entryBytes = 256
 	// correctionWords bounds the words whose corrections are kept.
 	correctionWords = 1024
 )
@@ -127,8 +134,9 @@ func newPostingsCache(limit int) *postingsCache {
 }
 
 // get returns the kept list of term in field for the snapshot r, if it
-// was decoded with the same count, idf and avg.
-func (c *postingsCache) get(r index.IndexReader, k cacheKey, idf, avg float64, count uint64) *decoded {
+// was decoded for a corpus of n sections whose field averages avg: the
+// snapshot fixes the count, and the idf follows from it and n.
+func (c *postingsCache) get(r index.IndexReader, k cacheKey, n, avg float64) *decoded {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return nil
@@ -144,11 +152,30 @@ func (c *postingsCache) get(r index.IndexReader, k cacheKey, idf, avg float64, c
 		return nil
 	}
 	d := e.Value.(*cacheEntry).d
-	if d.count != count || d.idf != idf || d.avg != avg || d.k1 != bm25K1 || d.b != bm25B {
+	if d.avg != avg || d.idf != idf(n, d.count) || d.k1 != bm25K1 || d.b != bm25B {
 		return nil
 	}
 	c.lru.MoveToFront(e)
 	return d
+}
+
+// count returns the postings count of term in field for the snapshot r
+// when the list is kept, or false.
+func (c *postingsCache) count(r index.IndexReader, k cacheKey) (uint64, bool) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != weak.Make(snap) {
+		return 0, false
+	}
+	e, ok := c.entries[k]
+	if !ok {
+		return 0, false
+	}
+	return e.Value.(*cacheEntry).d.count, true
 }
 
 // put keeps d as the list of term in field for the snapshot r.
@@ -157,7 +184,7 @@ func (c *postingsCache) put(r index.IndexReader, k cacheKey, d *decoded) {
 	if !ok {
 		return
 	}
-	size := len(d.docs) * postingBytes
+	size := entrySize(d)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if size > c.limit/4 {
@@ -167,20 +194,24 @@ func (c *postingsCache) put(r index.IndexReader, k cacheKey, d *decoded) {
 		c.reset(snap)
 	}
 	if e, ok := c.entries[k]; ok {
-		c.bytes -= len(e.Value.(*cacheEntry).d.docs) * postingBytes
+		c.bytes -= entrySize(e.Value.(*cacheEntry).d)
 		c.lru.Remove(e)
 		delete(c.entries, k)
 	}
 	for c.bytes+size > c.limit && c.lru.Len() > 0 {
 		last := c.lru.Back()
 		old := last.Value.(*cacheEntry)
-		c.bytes -= len(old.d.docs) * postingBytes
+		c.bytes -= entrySize(old.d)
 		c.lru.Remove(last)
 		delete(c.entries, old.key)
 	}
 	c.entries[k] = c.lru.PushFront(&cacheEntry{key: k, d: d})
 	c.bytes += size
 }
+
+// entrySize is what a kept list takes: its postings, and the entry's
+// bookkeeping (key, map slot, LRU element), which counts for short lists.
+func entrySize(d *decoded) int { return len(d.docs)*postingBytes + entryBytes }
 
 func (c *postingsCache) reset(snap *scorch.IndexSnapshot) {
 	c.snap = weak.Make(snap)
@@ -274,9 +305,8 @@ func (c *postingsCache) fill(idx bleve.Index, lists []missed) {
 				return
 			}
 			count := tfr.Count()
-			w := idf(m.n, count)
-			if c.get(r, m.key, w, m.avg, count) == nil {
-				d, err := decode(ctx, tfr, count, w, m.avg)
+			if c.get(r, m.key, m.n, m.avg) == nil {
+				d, err := decode(ctx, tfr, count, idf(m.n, count), m.avg)
 				if err == nil {
 					c.put(r, m.key, d)
 				}

@@ -277,33 +277,32 @@ func (s *scorer) open(ctx context.Context, cache *postingsCache, clauses []claus
 // filled after the search, in the background: decoding a long list costs
 // more than searching it).
 func (s *scorer) postings(ctx context.Context, cache *postingsCache, p *postingList) error {
+	k := cacheKey{p.field, p.term}
+	if d := cache.get(s.r, k, p.n, p.avg); d != nil {
+		// Kept for this snapshot: bleve is not asked at all.
+		p.count, p.idf = d.count, d.idf
+		p.docs, p.base, p.bound = d.docs, d.base, d.max
+		return nil
+	}
 	tfr, err := s.r.TermFieldReader(ctx, []byte(p.term), p.field, true, true, false)
 	if err != nil {
 		return fmt.Errorf("read term %q: %w", p.term, err)
 	}
 	p.count = tfr.Count()
 	p.idf = idf(p.n, p.count)
-	k := cacheKey{p.field, p.term}
-	var d *decoded
-	if p.count >= cacheMinDocs {
-		d = cache.get(s.r, k, p.idf, p.avg, p.count)
-	}
-	if d == nil && p.count >= streamMinDocs {
+	if p.count >= streamMinDocs {
 		p.tfr = tfr
 		s.missed = append(s.missed, missed{k, p.n, p.avg})
 		return nil
 	}
-	if d == nil {
-		d, err = decode(ctx, tfr, p.count, p.idf, p.avg)
-		if err != nil {
-			_ = tfr.Close()
-			return fmt.Errorf("read term %q: %w", p.term, err)
-		}
-		if p.count >= cacheMinDocs {
-			cache.put(s.r, k, d)
-		}
-	}
+	d, err := decode(ctx, tfr, p.count, p.idf, p.avg)
 	_ = tfr.Close()
+	if err != nil {
+		return fmt.Errorf("read term %q: %w", p.term, err)
+	}
+	if p.count >= cacheMinDocs {
+		cache.put(s.r, k, d)
+	}
 	p.docs, p.base, p.bound = d.docs, d.base, d.max
 	return nil
 }
