@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -125,8 +126,9 @@ type cacheKey struct {
 }
 
 type analysed struct {
-	text   string  // what the quote is cut from
-	tokens []Token // its analysed terms
+	text   string       // what the quote is cut from
+	tokens []Token      // its analysed terms
+	sents  []quote.Span // its sentences
 }
 
 const cacheLimit = 4096
@@ -218,29 +220,45 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 // whose question starts with the rest.
 func askedVerbatim(q string, cands []Hit) int {
 	prefix := strings.HasSuffix(q, "…")
-	want := questionKey(strings.TrimSuffix(q, "…"))
-	if utf8.RuneCountInString(want) < 8 {
+	want := appendKey(nil, strings.TrimSuffix(q, "…"))
+	if utf8.RuneCount(want) < 8 {
 		return -1 // too short to be a question of the corpus rather than a keyword
 	}
+	var have []byte // one buffer for every candidate's key
 	for i, c := range cands {
 		s, ok := c.doc.Section(c.Ref.Section)
 		if !ok {
 			continue
 		}
-		have := questionKey(s.Question)
-		if have == want || (prefix && strings.HasPrefix(have, want)) {
+		have = appendKey(have[:0], s.Question)
+		if bytes.Equal(have, want) || (prefix && bytes.HasPrefix(have, want)) {
 			return i
 		}
 	}
 	return -1
 }
 
-// questionKey is a question reduced to its words: folded, lower case,
-// separated by single spaces.
-func questionKey(s string) string {
-	return strings.Join(strings.FieldsFunc(fold.Lower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	}), " ")
+// appendKey appends the question s reduced to its words: folded, lower
+// case, separated by single spaces (fold.Lower, then the words as
+// strings.FieldsFunc splits it on what is neither a letter nor a digit,
+// joined by spaces; rune by rune, without the copies).
+func appendKey(dst []byte, s string) []byte {
+	start, gap := len(dst), false
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if gap && len(dst) > start {
+				dst = append(dst, ' ')
+			}
+			gap = false
+			dst = fold.AppendLowerRune(dst, r)
+		case r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r):
+			// A combining mark: folding drops it, so it parts no words.
+		default:
+			gap = true
+		}
+	}
+	return dst
 }
 
 // Ask answers question as asked in server ("" outside any server) with at
@@ -351,7 +369,7 @@ func (a *Answerer) analysed(d *document.Document, section int) *analysed {
 		}
 		text = s.Answer()
 	}
-	an = &analysed{text: text, tokens: a.idx.Analyze(d.Meta.Language, text)}
+	an = &analysed{text: text, tokens: a.idx.Analyze(d.Meta.Language, text), sents: quote.Sentences(text)}
 	a.mu.Lock()
 	if len(a.cache) >= cacheLimit {
 		clear(a.cache)
@@ -386,7 +404,7 @@ func (a *Answerer) hit(h Hit, terms []Term) (Hit, bool) {
 			marks = append(marks, quote.Mark{Start: t.Start, End: t.End, Term: t.Term, Weight: w})
 		}
 	}
-	ex := quote.Select(an.text, marks, quote.Options{MaxSentences: a.opt.QuoteSentences, MaxChars: a.opt.QuoteChars})
+	ex := quote.SelectIn(an.text, an.sents, marks, quote.Options{MaxSentences: a.opt.QuoteSentences, MaxChars: a.opt.QuoteChars})
 	h.Document, h.Title, h.Section = d.ID, d.Meta.Title, h.Ref.Section
 	h.Quote, h.Whole = ex.Text, !ex.CutBefore && !ex.CutAfter
 	if s, ok := d.Section(h.Ref.Section); ok {

@@ -38,6 +38,22 @@ func String(s string) string {
 // words whatever their accents and case.
 func Lower(s string) string { return strings.ToLower(String(s)) }
 
+// AppendLowerRune appends what Lower makes of the rune r: nothing for a
+// combining mark, otherwise r folded and in lower case. Lower(s) is the
+// runes of s each appended so (invalid UTF-8 as utf8.RuneError).
+func AppendLowerRune(dst []byte, r rune) []byte {
+	if f, ok := table[r]; ok {
+		for _, c := range f {
+			dst = utf8.AppendRune(dst, unicode.ToLower(c))
+		}
+		return dst
+	}
+	if r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r) {
+		return dst
+	}
+	return utf8.AppendRune(dst, unicode.ToLower(r))
+}
+
 var table = func() map[rune]string {
 	groups := map[string]string{
 		"a": "àáâãäåāăą", "A": "ÀÁÂÃÄÅĀĂĄ",

@@ -33,3 +33,20 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendLowerRune checks that Lower is its runes each lowered by
+// AppendLowerRune (callers compare keys rune by rune without Lower).
+func FuzzAppendLowerRune(f *testing.F) {
+	for _, s := range []string{"Neuquén", "JOAQUÍN Sa\u0301ez", "Straße, Œuvre İ", "\xff\xfeA", "北京 🙂"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b []byte
+		for _, r := range s {
+			b = AppendLowerRune(b, r)
+		}
+		if want := Lower(s); string(b) != want {
+			t.Fatalf("runes of %q lowered one by one: %q, Lower: %q", s, b, want)
+		}
+	})
+}

@@ -39,13 +39,18 @@ const Ellipsis = "…"
 // marks, the opening sentences are chosen. A single sentence longer than
 // MaxChars is cut at a word boundary.
 func Select(text string, marks []Mark, opt Options) Excerpt {
+	return SelectIn(text, Sentences(text), marks, opt)
+}
+
+// SelectIn is Select with the sentences of text already split
+// (Sentences(text)), for a text quoted again and again.
+func SelectIn(text string, sents []Span, marks []Mark, opt Options) Excerpt {
 	if opt.MaxSentences <= 0 {
 		opt.MaxSentences = 3
 	}
 	if opt.MaxChars <= 0 {
 		opt.MaxChars = 600
 	}
-	sents := Sentences(text)
 	if len(sents) == 0 {
 		return Excerpt{}
 	}

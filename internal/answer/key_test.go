@@ -1,0 +1,29 @@
+package answer
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/verbatimbot/verbatim/internal/fold"
+)
+
+// FuzzAppendKey checks appendKey against the plain statement of a
+// question's key: folded and lower case, split on what is neither a letter
+// nor a digit, joined by single spaces.
+func FuzzAppendKey(f *testing.F) {
+	for _, s := range []string{
+		"What role do CGTN and Xinhua play?", "¿Qué pasó en Neuquén?", "  Sa\u0301ez -- x\u0301 ", "Straße/Œuvre 2024",
+		"\xff\xfe word", "北京 🙂 emoji", "a\u0301\u0301b", "x …",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := strings.Join(strings.FieldsFunc(fold.Lower(s), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		}), " ")
+		if got := string(appendKey([]byte("kept "), s)); got != "kept "+want {
+			t.Fatalf("appendKey(%q) = %q, want %q after the kept prefix", s, got, want)
+		}
+	})
+}
