@@ -31,7 +31,7 @@ var (
 
 // library indexes the shipped seeds in memory, once for all tests (the
 // answerer is safe for concurrent use).
-func library(t *testing.T) (*answer.Answerer, *corpus.Set) {
+func library(t testing.TB) (*answer.Answerer, *corpus.Set) {
 	t.Helper()
 	libOnce.Do(func() {
 		docs, err := seeds.Documents()
@@ -101,7 +101,7 @@ type setup struct {
 
 // logHandler is where a harness's bot logs: the test log at debug level,
 // or with prodLog an info-level buffer shown if the test fails.
-func logHandler(t *testing.T, st setup) slog.Handler {
+func logHandler(t testing.TB, st setup) slog.Handler {
 	if !st.prodLog {
 		return slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
@@ -163,7 +163,7 @@ func start(t *testing.T, st setup) *harness {
 
 // run runs b against srv until the test ends, then expects Run to return
 // nil within 10 s.
-func run(t *testing.T, b *bot.Bot, srv *discordtest.Server) *harness {
+func run(t testing.TB, b *bot.Bot, srv *discordtest.Server) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{srv: srv, cancel: cancel, done: make(chan error, 1)}
 	go func() { h.done <- b.Run(ctx) }()
@@ -182,7 +182,7 @@ func run(t *testing.T, b *bot.Bot, srv *discordtest.Server) *harness {
 }
 
 // testWriter sends the bot's logs to the test log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -544,8 +544,8 @@ func TestBusy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-g.started // the first holds the only slot
-	// The second waits for a slot a little, then is told the bot is busy.
+	<-g.started // the first has the only answer worker
+	// The second waits for a worker a little, then is told the bot is busy.
 	_, _, m := h.interact(t, ctx, ask(seedQuestion))
 	if m.Flags&discordtest.FlagEphemeral == 0 || !strings.Contains(m.Content, "busy") {
 		t.Errorf("second while busy: %+v", m)

@@ -86,7 +86,7 @@ type httpHarness struct {
 	logs     *logRecorder
 }
 
-func startHTTP(t *testing.T, st setup) *httpHarness {
+func startHTTP(t testing.TB, st setup) *httpHarness {
 	t.Helper()
 	ans, set := library(t)
 	pub, key, err := ed25519.GenerateKey(nil)
@@ -144,7 +144,7 @@ func (h *httpHarness) interact(t *testing.T, ctx context.Context, in discordtest
 }
 
 // waitReady polls Ready until it is nil.
-func waitReady(t *testing.T, b *bot.Bot) {
+func waitReady(t testing.TB, b *bot.Bot) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
