@@ -211,7 +211,7 @@ func (b *Bot) answerMessage(res askResult, hide bool) (message, outcome) {
 	for _, h := range a.Hits[len(shown):] {
 		rest = append(rest, document.Ref{Document: h.Document, Section: h.Section})
 	}
-	if id := encodeMore(rest); id != "" {
+	if id := encodeMore(rest, a.Terms); id != "" {
 		buttons = append(buttons, discordgo.Button{Label: "More results", Style: discordgo.SecondaryButton, CustomID: id})
 	}
 	if len(buttons) > 0 {
@@ -237,10 +237,36 @@ func declined(sugs []answer.Suggestion) string {
 	return b.String()
 }
 
-// encodeMore packs refs into a "More results" custom_id, grouped by
-// document: "m:doc:1,4;other:2". It drops refs from the end until the id
-// fits in Discord's 100 characters, and returns "" when none fit.
-func encodeMore(refs []document.Ref) string {
+// encodeMore packs refs, and as many of the question's terms (the
+// weightiest first) as there is room for, into a "More results" custom_id:
+// "m:doc:1,4;other:2|neuquen space station". Refs are grouped by document
+// and dropped from the end until they fit in Discord's 100 characters; ""
+// when none fit. The terms let the button quote each section as the answer
+// to the question rather than by its opening, with no state kept in the bot.
+func encodeMore(refs []document.Ref, terms []string) string {
+	id := encodeRefs(refs)
+	if id == "" {
+		return ""
+	}
+	sep := "|"
+	for _, t := range terms {
+		if t == "" || strings.ContainsAny(t, "| ") || len(id)+len(sep)+len(t) > maxCustomID {
+			continue
+		}
+		id += sep + t
+		sep = " "
+	}
+	return id
+}
+
+// decodeMore reads what encodeMore wrote after "m:".
+func decodeMore(payload string) ([]document.Ref, []string) {
+	refs, terms, _ := strings.Cut(payload, "|")
+	return decodeRefs(refs), strings.Fields(terms)
+}
+
+// encodeRefs packs refs for encodeMore.
+func encodeRefs(refs []document.Ref) string {
 	for n := len(refs); n > 0; n-- {
 		var groups []string
 		idx := map[string]int{}
@@ -267,8 +293,8 @@ func encodeMore(refs []document.Ref) string {
 	return ""
 }
 
-// decodeMore reads what encodeMore wrote.
-func decodeMore(payload string) []document.Ref {
+// decodeRefs reads what encodeRefs wrote, after "m:".
+func decodeRefs(payload string) []document.Ref {
 	var refs []document.Ref
 	for _, g := range strings.Split(payload, ";") {
 		doc, nums, ok := strings.Cut(g, ":")
@@ -331,13 +357,16 @@ func (b *Bot) handleButton(r replier, i *discordgo.Interaction, id string) outco
 		m := message{content: renderHits([]answer.Hit{h}, "", maxContent), ephemeral: true}
 		return outcome{hits: 1, err: b.respond(r, i, m, false)}
 	case "m":
+		// Buttons from before the terms were kept have none: those quote
+		// each section's opening.
+		refs, terms := decodeMore(payload)
 		var hits []answer.Hit
-		for _, r := range decodeMore(payload) {
+		for _, r := range refs {
 			d, ok := b.document(r.Document, i.GuildID)
 			if !ok {
 				continue
 			}
-			if h, ok := b.sectionHit(d, r.Section, 600); ok {
+			if h, ok := b.ans.QuoteFor(d, r.Section, terms); ok && strings.TrimSpace(h.Quote) != "" {
 				hits = append(hits, h)
 			}
 		}

@@ -31,6 +31,9 @@ type Answerer interface {
 	Search(ctx context.Context, question, server string, k int) (answer.Ranking, error)
 	// Link returns the link to a section's question in its source, or "".
 	Link(d *document.Document, section int) string
+	// QuoteFor quotes a section as the answer to a question whose terms
+	// (answer.Answer.Terms) are terms; false when there is no such section.
+	QuoteFor(d *document.Document, section int, terms []string) (answer.Hit, bool)
 }
 
 // Corpus gives the bot the documents; *corpus.Set is one.

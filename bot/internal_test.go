@@ -34,20 +34,24 @@ func TestLimiterBoundedMemory(t *testing.T) {
 
 func TestEncodeMore(t *testing.T) {
 	refs := []document.Ref{{Document: "doc-a", Section: 2}, {Document: "doc-b", Section: 7}, {Document: "doc-a", Section: 5}}
-	id := encodeMore(refs)
-	if id != "m:doc-a:2,5;doc-b:7" {
+	id := encodeMore(refs, []string{"neuquen", "station", "bad|term", "two words", "space"})
+	if id != "m:doc-a:2,5;doc-b:7|neuquen station space" {
 		t.Errorf("encode: %q", id)
 	}
-	got := decodeMore(strings.TrimPrefix(id, "m:"))
-	if len(got) != 3 {
-		t.Errorf("decode: %+v", got)
+	got, terms := decodeMore(strings.TrimPrefix(id, "m:"))
+	if len(got) != 3 || got[2] != (document.Ref{Document: "doc-b", Section: 7}) || strings.Join(terms, " ") != "neuquen station space" {
+		t.Errorf("decode: %+v %q", got, terms)
+	}
+	// Buttons made before terms were kept still decode.
+	if got, terms := decodeMore("doc-a:2,5;doc-b:7"); len(got) != 3 || len(terms) != 0 {
+		t.Errorf("decode without terms: %+v %q", got, terms)
 	}
 	long := strings.Repeat("x", 60)
-	id = encodeMore([]document.Ref{{Document: long, Section: 1}, {Document: long + "y", Section: 2}})
-	if len(id) > maxCustomID || !strings.HasPrefix(id, "m:"+long+":1") {
+	id = encodeMore([]document.Ref{{Document: long, Section: 1}, {Document: long + "y", Section: 2}}, []string{strings.Repeat("w", 40), "short"})
+	if len(id) > maxCustomID || id != "m:"+long+":1|short" {
 		t.Errorf("long ids: %q", id)
 	}
-	if encodeMore([]document.Ref{{Document: strings.Repeat("z", 120), Section: 1}}) != "" {
+	if encodeMore([]document.Ref{{Document: strings.Repeat("z", 120), Section: 1}}, []string{"a"}) != "" {
 		t.Error("an id that cannot fit must give no button")
 	}
 }

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,6 +82,9 @@ type Answer struct {
 	Answered    bool         `json:"answered"`
 	Hits        []Hit        `json:"hits"`
 	Suggestions []Suggestion `json:"suggestions"`
+	// Terms are the question's terms as analysed, the weightiest first:
+	// what QuoteFor takes to quote another section for the same question.
+	Terms []string `json:"-"`
 }
 
 // Hit is one quoted answer.
@@ -290,6 +294,7 @@ func (a *Answerer) Ask(ctx context.Context, question, server string, top int) (A
 		}
 		ans.Answered = len(ans.Hits) > 0
 	}
+	ans.Terms = termsByWeight(rk.Terms)
 	if !ans.Answered {
 		ans.Suggestions = a.suggest(rk.Candidates, server)
 	}
@@ -398,6 +403,29 @@ func (a *Answerer) hit(h Hit, terms []Term) (Hit, bool) {
 			weights[terms[i].Text] = max(weights[terms[i].Text], terms[i].Weight)
 		}
 	}
+	return a.quoted(h, d, an, weights), true
+}
+
+// QuoteFor returns section of d quoted as the answer to a question whose
+// terms (Answer.Terms, or the first of them) are terms: the sentences that
+// hold the most of them, each term counting alike. It is how a section
+// found for a question is quoted later, when the question itself is gone
+// (a button's state holds its terms); false when d has no such section.
+func (a *Answerer) QuoteFor(d *document.Document, section int, terms []string) (Hit, bool) {
+	an := a.analysed(d, section)
+	if an == nil {
+		return Hit{}, false
+	}
+	weights := make(map[string]float64, len(terms))
+	for _, t := range terms {
+		weights[t] = 1
+	}
+	return a.quoted(Hit{Ref: document.Ref{Document: d.ID, Section: section}}, d, an, weights), true
+}
+
+// quoted fills in h, a section of d analysed as an, quoting the sentences
+// that hold the most weight of the question's terms.
+func (a *Answerer) quoted(h Hit, d *document.Document, an *analysed, weights map[string]float64) Hit {
 	var marks []quote.Mark
 	for _, t := range an.tokens {
 		if w, ok := weights[t.Term]; ok {
@@ -414,7 +442,21 @@ func (a *Answerer) hit(h Hit, terms []Term) (Hit, bool) {
 		}
 	}
 	h.Link = a.Link(d, h.Ref.Section)
-	return h, true
+	return h
+}
+
+// termsByWeight returns the distinct texts of terms, the weightiest first
+// (ties in the question's order).
+func termsByWeight(terms []Term) []string {
+	ts := slices.Clone(terms)
+	slices.SortStableFunc(ts, func(x, y Term) int { return cmp.Compare(y.Weight, x.Weight) })
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		if !slices.Contains(out, t.Text) {
+			out = append(out, t.Text)
+		}
+	}
+	return out
 }
 
 // Link returns the link to a section of d: its question in the source page
