@@ -45,7 +45,7 @@ const MappingVersion = "7"
 const (
 	fieldBody     = "body"     // title, question and answer, stemmed
 	fieldQuestion = "question" // the question alone, stemmed
-	fieldPlain    = "plain"    // the body's words unstemmed, in every language, for spelling corrections
+	fieldPlain    = "plain"    // the body's words unstemmed, in every language, for exact matches and spelling corrections
 	fieldServer   = "server"   // owning server, or globalServer
 )
 
@@ -68,6 +68,7 @@ var (
 // BENCHMARKS.md); DefaultTuning is what the product uses.
 type Tuning struct {
 	QuestionBoost  float64 // weight of a match in the question
+	ExactBoost     float64 // weight of a match of a word as typed, unstemmed, in the body
 	CorrectedBoost float64 // weight of a spelling correction relative to a typed term
 	MaxCorrections int     // spelling corrections per unknown word
 }
@@ -75,8 +76,8 @@ type Tuning struct {
 // DefaultTuning is the tuning measured best on the project's question set
 // and the outside sets (BENCHMARKS.md): with BM25 as score.go computes it,
 // a match in the question weighs half one in the body (which holds the
-// question too).
-var DefaultTuning = Tuning{QuestionBoost: 0.5, CorrectedBoost: 0.8, MaxCorrections: 3}
+// question too), and a match of the word as typed adds a quarter of one.
+var DefaultTuning = Tuning{QuestionBoost: 0.5, ExactBoost: 0.25, CorrectedBoost: 0.8, MaxCorrections: 3}
 
 // Index is a bleve index of sections. It is safe for concurrent use.
 type Index struct {
@@ -602,7 +603,7 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 	}
 
 	langs := x.questionLanguages(q.Text, cs.langs)
-	terms, err := x.queryTerms(ctx, r, q.Text, langs, cs)
+	terms, typed, err := x.queryTerms(ctx, r, q.Text, langs, cs)
 	if err != nil {
 		return answer.Result{}, err
 	}
@@ -611,7 +612,7 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 		return res, nil
 	}
 
-	clauses := x.clauses(cs, terms, langs)
+	clauses := x.clauses(cs, terms, typed, langs)
 	hits, missed, err := topK(ctx, r, x.postings, clauses, cs.others, limit)
 	if err != nil {
 		return answer.Result{}, fmt.Errorf("search: %w", err)
@@ -622,8 +623,9 @@ func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, erro
 }
 
 // clauses are what a search scores: each term in its language's body
-// field, and, weighted QuestionBoost, in its question field (score.go).
-func (x *Index) clauses(cs corpusStats, terms []answer.Term, langs []*language) []clause {
+// field, and, weighted QuestionBoost, in its question field, and each word
+// as typed, weighted ExactBoost, in the plain field (score.go).
+func (x *Index) clauses(cs corpusStats, terms []answer.Term, typed []typedWord, langs []*language) []clause {
 	fit := languageFit(terms, langs)
 	var body, question []clause
 	for ti, t := range terms {
@@ -642,7 +644,44 @@ func (x *Index) clauses(cs corpusStats, terms []answer.Term, langs []*language) 
 				n: n, avg: cs.avg(l, l.question), termIndex: ti, question: true})
 		}
 	}
-	return append(body, question...)
+	return append(append(body, question...), x.exactClauses(cs, terms, typed, fit)...)
+}
+
+// typedWord is a word of the question as typed (lower case, accents
+// folded, not stemmed) and a term it gave in a language whose sections
+// hold that term.
+type typedWord struct {
+	word string
+	term int // index into the question's terms
+}
+
+// exactClauses look for the question's words as typed in the plain field,
+// over the sections of every language. Stemming conflates words that mean
+// different things ("happened" and "happens" are both "happen"); a match
+// of the very word typed is better evidence than one of its stem only,
+// the way a search engine scores an unstemmed field beside the stemmed one.
+// A word with forms in several languages is weighted by the best fit among
+// them.
+func (x *Index) exactClauses(cs corpusStats, terms []answer.Term, typed []typedWord, fit map[string]float64) []clause {
+	if x.tuning.ExactBoost <= 0 || cs.sections == 0 || cs.tokens[fieldPlain] == 0 {
+		return nil
+	}
+	n := float64(cs.sections)
+	avg := float64(cs.tokens[fieldPlain]) / n
+	var out []clause
+	at := map[string]int{} // word → its clause in out
+	for _, tw := range typed {
+		w := fit[languageOf(terms[tw.term].Lang).code] * x.tuning.ExactBoost
+		if i, ok := at[tw.word]; ok {
+			if w > out[i].weight {
+				out[i].weight, out[i].termIndex = w, tw.term
+			}
+			continue
+		}
+		at[tw.word] = len(out)
+		out = append(out, clause{field: fieldPlain, term: tw.word, weight: w, n: n, avg: avg, termIndex: tw.term})
+	}
+	return out
 }
 
 // languageFit weighs each language's terms by how much of the question
@@ -750,23 +789,25 @@ func parseRef(id string) (document.Ref, bool) {
 
 // queryTerms analyses the question into distinct terms with their BM25
 // inverse document frequency among the sections of their language, and
-// adds spelling corrections for words the corpus does not have.
+// adds spelling corrections for words the corpus does not have. It also
+// returns the words as typed that gave a term some section holds.
 //
 // Each word of the question is analysed in every language of the corpus;
 // its forms are alternatives and share a Group. A word that is a stop word
 // in one language keeps its forms in the others only where the corpus has
 // them ("sea" is a Spanish stop word, "once" an English one): the
 // question's other words are what it is about.
-func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string, langs []*language, cs corpusStats) ([]answer.Term, error) {
+func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string, langs []*language, cs corpusStats) ([]answer.Term, []typedWord, error) {
 	type key struct{ lang, term string }
 	var out []answer.Term
-	seen := map[key]bool{}
+	var typed []typedWord
+	seen := map[key]int{} // term → its index in out
 	group := -1
 	// add adds a term unless it is there already; it reports the term's
 	// document frequency, or -1 when it added nothing.
 	add := func(l *language, term string, corrected, onlyKnown bool) (int, error) {
 		k := key{l.code, term}
-		if seen[k] || len(out) >= maxQueryTerms {
+		if _, ok := seen[k]; ok || len(out) >= maxQueryTerms {
 			return -1, nil
 		}
 		df, err := x.docFreq(ctx, r, l.body, term)
@@ -776,7 +817,7 @@ func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string
 		if df == 0 && onlyKnown {
 			return -1, nil
 		}
-		seen[k] = true
+		seen[k] = len(out)
 		out = append(out, answer.Term{Text: term, Lang: l.code, Weight: idf(float64(cs.counts[l.code]), df),
 			DocFreq: int(df), Corrected: corrected, Group: group})
 		return int(df), nil
@@ -810,10 +851,13 @@ func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string
 			}
 			df, err := add(l, term, false, stopped)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			added = added || df >= 0
 			known = known || df > 0
+			if j, ok := seen[key{l.code, term}]; ok && out[j].DocFreq > 0 {
+				typed = append(typed, typedWord{word: string(tok.Term), term: j})
+			}
 		}
 		if !added || known || stopped || x.tuning.MaxCorrections == 0 {
 			continue // the corpus has the word, or it was asked already
@@ -823,13 +867,13 @@ func (x *Index) queryTerms(ctx context.Context, r index.IndexReader, text string
 			for _, l := range langs {
 				for _, ct := range x.stem[l].Analyze([]byte(c)) {
 					if _, err := add(l, string(ct.Term), true, true); err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 				}
 			}
 		}
 	}
-	return out, nil
+	return out, typed, nil
 }
 
 // analyses returns what each of as makes of text, splitting text into

@@ -31,7 +31,7 @@ func SearchReference(ctx context.Context, x *Index, q answer.Query) (answer.Resu
 		return answer.Result{}, nil
 	}
 	langs := x.questionLanguages(q.Text, cs.langs)
-	terms, err := x.queryTerms(ctx, r, q.Text, langs, cs)
+	terms, typed, err := x.queryTerms(ctx, r, q.Text, langs, cs)
 	if err != nil {
 		return answer.Result{}, err
 	}
@@ -47,6 +47,42 @@ func SearchReference(ctx context.Context, x *Index, q answer.Query) (answer.Resu
 	}
 	sections := map[uint64]*section{}
 	k1, b := bm25K1, bm25B
+	// score adds term's BM25 in field, over n sections of average length
+	// avg, weighted w, to every section holding it.
+	score := func(term, field string, w, n, avg float64, ti int, body bool) error {
+		if w <= 0 || avg <= 0 {
+			return nil
+		}
+		tfr, err := r.TermFieldReader(ctx, []byte(term), field, true, true, false)
+		if err != nil {
+			return err
+		}
+		defer tfr.Close()
+		df := float64(tfr.Count())
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		for {
+			tfd, err := tfr.Next(nil)
+			if err != nil {
+				return err
+			}
+			if tfd == nil {
+				return nil
+			}
+			tf := math.Sqrt(float64(tfd.Freq))
+			length := 1 / (tfd.Norm * tfd.Norm)
+			sat := tf * (k1 + 1) / (tf + k1*(1-b+b*length/avg))
+			s := sections[tfd.ID.Value()]
+			if s == nil {
+				s = &section{}
+				sections[tfd.ID.Value()] = s
+			}
+			s.score += w * idf * sat
+			s.body = s.body || body
+			if !slices.Contains(s.terms, ti) {
+				s.terms = append(s.terms, ti)
+			}
+		}
+	}
 	fit := languageFit(terms, langs)
 	for ti, t := range terms {
 		l := languageOf(t.Lang)
@@ -55,45 +91,36 @@ func SearchReference(ctx context.Context, x *Index, q answer.Query) (answer.Resu
 			w *= x.tuning.CorrectedBoost
 		}
 		n := float64(cs.counts[l.code])
-		for _, f := range []struct {
-			name   string
-			weight float64
-			body   bool
-		}{{l.body, 1, true}, {l.question, x.tuning.QuestionBoost, false}} {
-			avg := float64(cs.tokens[f.name]) / n
-			if f.weight <= 0 || avg <= 0 || w <= 0 {
-				continue
-			}
-			tfr, err := r.TermFieldReader(ctx, []byte(t.Text), f.name, true, true, false)
-			if err != nil {
-				return answer.Result{}, err
-			}
-			df := float64(tfr.Count())
-			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-			for {
-				tfd, err := tfr.Next(nil)
-				if err != nil {
-					tfr.Close()
-					return answer.Result{}, err
-				}
-				if tfd == nil {
-					break
-				}
-				tf := math.Sqrt(float64(tfd.Freq))
-				length := 1 / (tfd.Norm * tfd.Norm)
-				sat := tf * (k1 + 1) / (tf + k1*(1-b+b*length/avg))
-				s := sections[tfd.ID.Value()]
-				if s == nil {
-					s = &section{}
-					sections[tfd.ID.Value()] = s
-				}
-				s.score += w * f.weight * idf * sat
-				s.body = s.body || f.body
-				if !slices.Contains(s.terms, ti) {
-					s.terms = append(s.terms, ti)
-				}
-			}
-			tfr.Close()
+		if err := score(t.Text, l.body, w, n, float64(cs.tokens[l.body])/n, ti, true); err != nil {
+			return answer.Result{}, err
+		}
+		if err := score(t.Text, l.question, w*x.tuning.QuestionBoost, n, float64(cs.tokens[l.question])/n, ti, false); err != nil {
+			return answer.Result{}, err
+		}
+	}
+	// Each word as typed once, in the plain field over every section,
+	// weighted by the best fit of the languages it gave a term in.
+	type exact struct {
+		w  float64
+		ti int
+	}
+	words := map[string]exact{}
+	var order []string
+	for _, tw := range typed {
+		w := fit[languageOf(terms[tw.term].Lang).code] * x.tuning.ExactBoost
+		e, ok := words[tw.word]
+		if !ok {
+			order = append(order, tw.word)
+		}
+		if !ok || w > e.w {
+			words[tw.word] = exact{w, tw.term}
+		}
+	}
+	n := float64(cs.sections)
+	for _, word := range order {
+		e := words[word]
+		if err := score(word, fieldPlain, e.w, n, float64(cs.tokens[fieldPlain])/n, e.ti, true); err != nil {
+			return answer.Result{}, err
 		}
 	}
 	for _, server := range cs.others {

@@ -5,16 +5,22 @@ package bleveindex
 // A section's score for a question is
 //
 //	score(d) = Σ_t w_t · [ idf_body(t)·sat(tf_body, len_body) + QuestionBoost · idf_question(t)·sat(tf_question, len_question) ]
+//	         + Σ_u w_u · ExactBoost · idf_plain(u)·sat(tf_plain, len_plain)
 //
-// over the question's terms t, with
+// over the question's terms t and its words as typed u (lower case, accents
+// folded, unstemmed; those whose term some section holds), with
 //
 //	w_t        the term's language fit (languageFit), times CorrectedBoost for a spelling correction
+//	w_u        the best language fit among the terms u gave
 //	idf_f(t)   ln(1 + (N − df + 0.5)/(df + 0.5)), df the sections holding t in field f, N the sections of t's language
+//	           (for the plain field, which holds every language's body, all sections)
 //	sat(tf, l) √tf·(k1+1) / (√tf + k1·(1 − b + b·l/avg_f)), avg_f the true average length of f over those sections
 //
 // and field lengths read from bleve's norms (1/√length). This is textbook
 // BM25 (Robertson and Zaragoza 2009) over two fields, the question field
-// weighted QuestionBoost. It is not bleve's BM25, which counts a term's
+// weighted QuestionBoost, plus the unstemmed body, weighted ExactBoost, so
+// that a section holding the very word asked ranks above one holding only
+// another word of the same stem. It is not bleve's BM25, which counts a term's
 // idf twice (query weight times document weight), multiplies each
 // disjunction by the share of its clauses a section matches, and divides
 // by a query norm: on SciFact and StackFAQ bleve's ranked worse
