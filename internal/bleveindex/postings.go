@@ -70,7 +70,7 @@ var (
 
 const (
 	// cacheBytes bounds the memory kept lists take.
-	cacheBytes = 64 << 20
+	cacheBytes = 128 << 20
 	// postingBytes is what a kept posting takes.
 	postingBytes = 4 + 8
 	// entryBytes is about what a kept list takes besides its postings.
