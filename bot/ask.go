@@ -41,6 +41,27 @@ type askResult struct {
 // inside Discord's deadline.
 const workerWait = 500 * time.Millisecond
 
+// uploadWait is how long an upload waits for one of the maxUploads slots.
+const uploadWait = time.Second
+
+// sendWithin sends v on ch, waiting up to d for a receiver or room; false
+// when none came.
+func sendWithin[T any](ch chan<- T, v T, d time.Duration) bool {
+	select {
+	case ch <- v:
+		return true
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case ch <- v:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
 // askJob is a question handed to an answer worker; the worker sends the
 // answer on done, which has room for it.
 type askJob struct {
@@ -83,21 +104,7 @@ func (b *Bot) answer(j askJob) {
 
 // submit hands j to a free answer worker, waiting up to workerWait; false
 // when none came free. Waiting questions are taken in the order they came.
-func (b *Bot) submit(j askJob) bool {
-	select {
-	case b.jobs <- j:
-		return true
-	default:
-	}
-	t := time.NewTimer(workerWait)
-	defer t.Stop()
-	select {
-	case b.jobs <- j:
-		return true
-	case <-t.C:
-		return false
-	}
-}
+func (b *Bot) submit(j askJob) bool { return sendWithin(b.jobs, j, workerWait) }
 
 // handleAsk answers /ask: directly when the answer is ready within
 // DeferAfter, otherwise by deferring and editing the reply in.

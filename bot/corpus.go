@@ -213,12 +213,13 @@ func (b *Bot) corpusAdd(r replier, i *discordgo.Interaction, opts map[string]*di
 	if !b.limiter.allow(userID(i), time.Now()) {
 		return b.fail(r, i, textRateLimit)
 	}
-	select { // uploads have slots of their own: a slow download must not hold up /ask
-	case b.uploads <- struct{}{}:
-		defer func() { <-b.uploads }()
-	default:
+	// Uploads have slots of their own: a slow download must not hold up
+	// /ask. One comes free as an upload's reply is sent, so a moderator's
+	// next file may arrive a moment before; it waits that moment.
+	if !sendWithin(b.uploads, struct{}{}, uploadWait) {
 		return b.fail(r, i, textBusy)
 	}
+	defer func() { <-b.uploads }()
 	if err := r.Respond(i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()},
