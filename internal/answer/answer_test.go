@@ -326,3 +326,37 @@ func TestAskWhileDocumentRemoved(t *testing.T) {
 		t.Fatalf("%v %+v", err, ans)
 	}
 }
+
+// TestQuoteFor quotes a section for a question's terms, as a button does
+// long after the question: the sentences that hold them, not the opening.
+func TestQuoteFor(t *testing.T) {
+	a, set := newAnswerer(t)
+	ans, err := a.Ask(context.Background(), "power imbalance with local governments", "", 3)
+	if err != nil || len(ans.Terms) == 0 {
+		t.Fatalf("Ask: %v, terms %q", err, ans.Terms)
+	}
+	d, _ := set.Document(seedID)
+	found := false
+	for k := 1; k <= len(d.Sections); k++ {
+		s, _ := d.Section(k)
+		if !strings.Contains(s.Answer(), "power imbalance") {
+			continue
+		}
+		found = true
+		opening, ok := a.QuoteFor(d, k, nil)
+		if !ok || strings.Contains(opening.Quote, "power imbalance") || strings.HasPrefix(opening.Quote, quote.Ellipsis) {
+			t.Fatalf("with no terms, section %d is not quoted by its opening: %q", k, opening.Quote)
+		}
+		h, ok := a.QuoteFor(d, k, ans.Terms)
+		if !ok || !strings.Contains(h.Quote, "power imbalance") || h.Asked != s.Question || h.Section != k || h.Link == "" {
+			t.Errorf("section %d for %q: %+v", k, ans.Terms, h)
+		}
+		checkVerbatim(t, set, answer.Answer{Hits: []answer.Hit{h, opening}})
+	}
+	if !found {
+		t.Fatal(`no seed section speaks of a "power imbalance": the test checks nothing`)
+	}
+	if _, ok := a.QuoteFor(d, len(d.Sections)+1, ans.Terms); ok {
+		t.Error("a section past the last was quoted")
+	}
+}
