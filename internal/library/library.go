@@ -28,7 +28,8 @@ import (
 )
 
 // crashPoint is called at each step of Add and Remove, the store's steps
-// included; crash tests replace it to kill the process at that step.
+// included, and at a rebuild's swap; crash tests replace it to kill the
+// process at that step.
 var crashPoint = func(step string) {}
 
 // Options configure a Library; every field may be left zero.
@@ -67,7 +68,8 @@ type Library struct {
 	corpus   *corpus.Set
 	index    *liveIndex
 	answerer *answer.Answerer
-	shared   bool // another process owns the index directory
+	shared   bool   // another process owns the index directory
+	unlockIx func() // releases indexLock, held while this process owns the index
 
 	mu      sync.Mutex                 // serialises changes; guards what follows
 	records map[string]*stored         // valid stored documents by id
@@ -90,6 +92,7 @@ type stored struct {
 const (
 	documentsDir = "documents"
 	indexDir     = "index"
+	indexLock    = "index.lock" // held by the process that owns indexDir
 )
 
 // Open opens the library in dataDir: the seeds, the documents stored under
@@ -152,15 +155,28 @@ func Open(dataDir string, opt Options) (*Library, error) {
 
 	start := time.Now()
 	dir := filepath.Join(dataDir, indexDir)
+	unlock, owner, err := tryLockIndex(filepath.Join(dataDir, indexLock))
+	if err != nil {
+		return nil, err
+	}
+	if !owner {
+		l.log.Info("index in use by another process; answering from memory", "dir", dir)
+		l.shared = true
+		return l, nil
+	}
 	x, _, err := bleveindex.Open(dir, l.tuning, l.log)
 	if errors.Is(err, bleveindex.ErrLocked) {
+		// A process of a version without the lock file owns it.
+		unlock()
 		l.log.Info("index in use by another process; answering from memory", "dir", dir)
 		l.shared = true
 		return l, nil
 	}
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("open index: %w", err)
 	}
+	l.unlockIx = unlock
 	// We own the index, so no rebuild of another process is in flight:
 	// what a crashed rebuild left is garbage.
 	for _, leftover := range []string{dir + ".rebuild", dir + ".old"} {
@@ -171,6 +187,7 @@ func Open(dataDir string, opt Options) (*Library, error) {
 	indexed, removed, err := x.Sync(l.corpus.All())
 	if err != nil {
 		_ = x.Close()
+		unlock()
 		return nil, fmt.Errorf("bring index up to date: %w", err)
 	}
 	if indexed+removed > 0 {
@@ -224,10 +241,14 @@ func (l *Library) Close() error {
 		return nil
 	}
 	l.closed = true
+	var err error
 	if x := l.index.set(nil); x != nil {
-		return x.Close()
+		err = x.Close()
 	}
-	return nil
+	if l.unlockIx != nil {
+		l.unlockIx() // after the index is closed
+	}
+	return err
 }
 
 var errClosed = errors.New("library closed")

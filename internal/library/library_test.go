@@ -525,3 +525,43 @@ func TestRebuild(t *testing.T) {
 		})
 	}
 }
+
+// TestRebuildSwapWithStartingProcess opens a second library on the data
+// directory at the moment of a rebuild's swap, when bleve's lock on the
+// index is released: it must answer from memory rather than take the
+// index directory (or remove the rebuild as a crash's leftover), and the
+// rebuild must complete.
+func TestRebuildSwapWithStartingProcess(t *testing.T) {
+	dir := t.TempDir()
+	l := openLib(t, dir)
+	ctx := context.Background()
+	d := newGenerator(3).interview(0, 3)
+	added, err := l.Add(ctx, Upload{Name: d.Name, Data: []byte(d.Text), Title: d.Title})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other *Library
+	var otherErr error
+	crashPoint = func(step string) {
+		if step == "rebuild:swap" && other == nil && otherErr == nil {
+			other, otherErr = Open(dir, Options{})
+		}
+	}
+	defer func() { crashPoint = func(string) {} }()
+	if err := l.Rebuild(ctx, nil); err != nil {
+		t.Fatalf("rebuild with a process starting at its swap: %v", err)
+	}
+	if otherErr != nil || other == nil {
+		t.Fatalf("the second process did not open: %v", otherErr)
+	}
+	defer other.Close()
+	if !other.IndexShared() {
+		t.Error("a process starting during the swap took the index directory")
+	}
+	for _, lib := range []*Library{l, other} {
+		ans, err := lib.Answerer().Ask(ctx, d.Questions[0], "", 1)
+		if err != nil || !ans.Answered || ans.Hits[0].Document != added.ID {
+			t.Errorf("after the rebuild (shared %v): %v %+v", lib.IndexShared(), err, ans)
+		}
+	}
+}

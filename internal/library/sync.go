@@ -269,6 +269,7 @@ func (l *Library) Rebuild(ctx context.Context, progress func(done, total int)) e
 		}
 		l.index.x = nil
 	}
+	crashPoint("rebuild:swap") // no process holds bleve's lock on dir now
 	if err := os.Rename(dir, prev); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return l.reopenLocked(dir, fmt.Errorf("rebuild index: %w", err))
 	}
