@@ -68,15 +68,16 @@ type Library struct {
 	corpus   *corpus.Set
 	index    *liveIndex
 	answerer *answer.Answerer
-	shared   bool   // another process owns the index directory
 	unlockIx func() // releases indexLock, held while this process owns the index
 
-	mu      sync.Mutex                 // serialises changes; guards what follows
-	records map[string]*stored         // valid stored documents by id
-	files   map[string]store.FileState // last state seen of every document file, damaged ones too
-	version string                     // store fingerprint at the last refresh
-	stale   bool                       // an index update failed: Watch re-syncs the index
-	closed  bool
+	mu       sync.Mutex                 // serialises changes; guards what follows
+	shared   bool                       // another process owns the index directory
+	ownerOld bool                       // it holds bleve's lock without indexLock: do not try to take over
+	records  map[string]*stored         // valid stored documents by id
+	files    map[string]store.FileState // last state seen of every document file, damaged ones too
+	version  string                     // store fingerprint at the last refresh
+	stale    bool                       // an index update failed: Watch re-syncs the index
+	closed   bool
 }
 
 // stored is what the library keeps of a stored document: the record
@@ -169,7 +170,7 @@ func Open(dataDir string, opt Options) (*Library, error) {
 		// A process of a version without the lock file owns it.
 		unlock()
 		l.log.Info("index in use by another process; answering from memory", "dir", dir)
-		l.shared = true
+		l.shared, l.ownerOld = true, true
 		return l, nil
 	}
 	if err != nil {
@@ -230,7 +231,11 @@ func (l *Library) Corpus() *corpus.Set { return l.corpus }
 // IndexShared reports whether another process (normally the running bot)
 // owns the index directory, so that this library answers from memory and
 // cannot rebuild the index. It cannot fail.
-func (l *Library) IndexShared() bool { return l.shared }
+func (l *Library) IndexShared() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.shared
+}
 
 // Close closes the index and returns the error of closing it, if any.
 // Changes attempted afterwards return an unexpected error.

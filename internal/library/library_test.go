@@ -565,3 +565,55 @@ func TestRebuildSwapWithStartingProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchTakesOverTheIndex starts a library while another process owns
+// the index directory (a command running as the bot starts): it answers
+// from memory, and once the other is done, Watch moves it to the index on
+// disk, after which it owns the directory (a third process shares) and can
+// rebuild.
+func TestWatchTakesOverTheIndex(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	first := openLib(t, dir)
+	d := newGenerator(5).interview(0, 3)
+	added, err := first.Add(ctx, Upload{Name: d.Name, Data: []byte(d.Text), Title: d.Title})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := openLib(t, dir)
+	if !bot.IndexShared() {
+		t.Fatal("a second process owns the index too")
+	}
+	answers := func(l *Library) bool {
+		ans, err := l.Answerer().Ask(ctx, d.Questions[0], "", 1)
+		return err == nil && ans.Answered && ans.Hits[0].Document == added.ID
+	}
+	if !answers(bot) {
+		t.Fatal("the sharing process does not answer from memory")
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); bot.Watch(wctx, 5*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); bot.IndexShared(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("Watch did not take over the free index directory")
+		}
+	}
+	if !answers(bot) {
+		t.Error("after the take-over the document is not answered")
+	}
+	third := openLib(t, dir)
+	if !third.IndexShared() {
+		t.Error("a third process owns the index the second took over")
+	}
+	if err := bot.Rebuild(ctx, nil); err != nil {
+		t.Errorf("rebuild after the take-over: %v", err)
+	}
+	if !answers(bot) {
+		t.Error("after the rebuild the document is not answered")
+	}
+}

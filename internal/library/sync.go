@@ -130,8 +130,11 @@ func (l *Library) Reconcile(ctx context.Context) error {
 
 // Watch checks the store's fingerprint every interval (2 s when every is
 // not positive) and, when another process changed the store, brings the
-// corpus and the index in line with it. It logs what it does and any
-// error, and returns when ctx ends. With no store it only waits.
+// corpus and the index in line with it. While another process owns the
+// index directory, it also tries to take it over (the process ended: a
+// command run while the bot started, say), to answer from the index on
+// disk rather than one in memory. It logs what it does and any error, and
+// returns when ctx ends. With no store it only waits.
 func (l *Library) Watch(ctx context.Context, every time.Duration) {
 	if l.store == nil {
 		<-ctx.Done()
@@ -162,6 +165,9 @@ func (l *Library) Watch(ctx context.Context, every time.Duration) {
 				l.log.Info("documents changed by another process", "changed", changed, "removed", removed)
 			}
 		}
+		if l.shared && !l.ownerOld && !l.closed {
+			l.takeOverIndexLocked()
+		}
 		if l.stale && !l.closed {
 			// An index update failed (a full disk, say): the corpus has
 			// the change, so bring the index to it until that works.
@@ -176,6 +182,48 @@ func (l *Library) Watch(ctx context.Context, every time.Duration) {
 		}
 		l.mu.Unlock()
 	}
+}
+
+// takeOverIndexLocked opens the index directory when no other process
+// owns it any more, brings it in line with the corpus and answers from it
+// instead of the index in memory. The caller holds l.mu.
+func (l *Library) takeOverIndexLocked() {
+	unlock, owner, err := tryLockIndex(filepath.Join(l.dataDir, indexLock))
+	if err != nil {
+		l.log.Error("take over the index directory", "err", err)
+		return
+	}
+	if !owner {
+		return // still in use
+	}
+	dir := filepath.Join(l.dataDir, indexDir)
+	x, _, err := bleveindex.Open(dir, l.tuning, l.log)
+	if errors.Is(err, bleveindex.ErrLocked) {
+		// A process of a version without the lock file owns it: it would
+		// cost a lock timeout every time to ask again.
+		unlock()
+		l.ownerOld = true
+		return
+	}
+	if err != nil {
+		unlock()
+		l.log.Error("take over the index directory", "dir", dir, "err", err)
+		return
+	}
+	if _, _, err := x.Sync(l.corpus.All()); err != nil {
+		_ = x.Close()
+		unlock()
+		l.log.Error("take over the index directory", "dir", dir, "err", err)
+		return
+	}
+	for _, leftover := range []string{dir + ".rebuild", dir + ".old"} {
+		_ = os.RemoveAll(leftover)
+	}
+	if old := l.index.set(x); old != nil {
+		_ = old.Close()
+	}
+	l.shared, l.unlockIx, l.stale = false, unlock, false
+	l.log.Info("index directory free: answering from the index on disk", "dir", dir)
 }
 
 // rebuildChunk is how many documents go into one index batch while
