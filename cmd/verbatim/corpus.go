@@ -19,6 +19,10 @@ import (
 // library to report the real size of a file over its limit.
 const maxReadBytes = 64 << 20
 
+// addChunk is how many files `corpus add` reads and adds at a time: they
+// are indexed in one batch, and the lines about them printed after it.
+const addChunk = 50
+
 // sharedNote tells the operator that a running bot owns the index.
 const sharedNote = "The index is in use by another process (the running bot); it will pick this change up within a few seconds."
 
@@ -103,19 +107,35 @@ func runCorpusAdd(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprintf(stdout, "Added %s.\n", e.ID)
 		writeEntry(stdout, e, nil)
 	} else {
-		// Many files: one line each, and the failures do not stop the rest.
+		// Many files: one line each, and the failures do not stop the
+		// rest. They are added addChunk at a time, indexed together.
 		failed := 0
-		for _, path := range pos {
+		for start := 0; start < len(pos); start += addChunk {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			e, err := addFile(ctx, lib, path, stdin, library.Upload{Format: *format, Server: *server})
-			if err != nil {
-				failed++
-				fmt.Fprintf(stderr, "%s: %v\n", path, err)
-				continue
+			paths := pos[start:min(start+addChunk, len(pos))]
+			ups := make([]library.Upload, 0, len(paths))
+			read := make([]string, 0, len(paths))
+			for _, path := range paths {
+				name, data, err := readUpload(path, stdin)
+				if err != nil {
+					failed++
+					fmt.Fprintf(stderr, "%s: %v\n", path, err)
+					continue
+				}
+				ups = append(ups, library.Upload{Name: name, Data: data, Format: *format, Server: *server})
+				read = append(read, path)
 			}
-			fmt.Fprintf(stdout, "Added %s (%d questions) from %s.\n", e.ID, e.Questions, path)
+			entries, errs := lib.AddAll(ctx, ups)
+			for k, path := range read {
+				if errs[k] != nil {
+					failed++
+					fmt.Fprintf(stderr, "%s: %v\n", path, errs[k])
+					continue
+				}
+				fmt.Fprintf(stdout, "Added %s (%d questions) from %s.\n", entries[k].ID, entries[k].Questions, path)
+			}
 		}
 		fmt.Fprintf(stdout, "Added %d of %d files.\n", len(pos)-failed, len(pos))
 		if failed > 0 {

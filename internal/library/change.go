@@ -25,60 +25,107 @@ import (
 // document was stored, it is indexed by Watch's next tick, Reconcile or the
 // next start.
 func (l *Library) Add(ctx context.Context, u Upload) (Entry, error) {
-	if err := ctx.Err(); err != nil {
-		return Entry{}, err
-	}
-	p, err := prepare(u)
-	if err != nil {
-		return Entry{}, err
+	es, errs := l.AddAll(ctx, []Upload{u})
+	return es[0], errs[0]
+}
+
+// AddAll adds uploads as Add does, each on its own (one refused changes
+// nothing of the others), and returns each one's entry or error in their
+// order. The documents it stores go into the index in one batch: bleve
+// persisting a batch is most of an add, so many documents are added
+// several times faster together than one by one.
+func (l *Library) AddAll(ctx context.Context, uploads []Upload) ([]Entry, []error) {
+	entries, errs := make([]Entry, len(uploads)), make([]error, len(uploads))
+	preps := make([]*prepared, len(uploads))
+	for i, u := range uploads {
+		if err := ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		preps[i], errs[i] = prepare(u)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	fail := func(err error) ([]Entry, []error) {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+		return entries, errs
+	}
 	if l.closed {
-		return Entry{}, errClosed
+		return fail(errClosed)
 	}
 	unlock := func() {}
 	if l.store != nil {
+		var err error
 		if unlock, err = l.lockStore(ctx); err != nil {
-			return Entry{}, err
+			return fail(err)
 		}
 		// Another process may have changed the store since we looked.
 		if _, _, err := l.refreshLocked(); err != nil {
 			unlock()
-			return Entry{}, err
+			return fail(err)
 		}
 	}
-	if err := l.duplicate(p, u.Server); err != nil {
-		unlock()
-		return Entry{}, err
-	}
-	doc := p.doc
-	doc.ID = store.NewID(idTitle(doc.Meta.Title, u.Server), l.taken)
-	doc.Server = u.Server
-	rec := &store.Record{ID: doc.ID, Server: u.Server, Name: u.Name, Format: p.format, SHA256: p.hash,
-		Added: l.now().UTC(), Original: string(u.Data), Document: doc}
-	if l.store != nil {
-		st, err := l.store.Create(rec)
-		unlock()
-		if err != nil {
-			return Entry{}, fmt.Errorf("add %s: %w", doc.ID, err)
+	var added []int // of uploads, stored
+	for i, u := range uploads {
+		if errs[i] != nil {
+			continue
 		}
-		l.files[doc.ID] = st
+		if err := ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		p := preps[i]
+		if err := l.duplicate(p, u.Server); err != nil {
+			errs[i] = err
+			continue
+		}
+		doc := p.doc
+		doc.ID = store.NewID(idTitle(doc.Meta.Title, u.Server), l.taken)
+		doc.Server = u.Server
+		rec := &store.Record{ID: doc.ID, Server: u.Server, Name: u.Name, Format: p.format, SHA256: p.hash,
+			Added: l.now().UTC(), Original: string(u.Data), Document: doc}
+		if l.store != nil {
+			st, err := l.store.Create(rec)
+			if err != nil {
+				errs[i] = fmt.Errorf("add %s: %w", doc.ID, err)
+				continue
+			}
+			l.files[doc.ID] = st
+		}
+		s := &stored{server: rec.Server, name: rec.Name, format: rec.Format, hash: rec.SHA256,
+			added: rec.Added, bytes: len(u.Data), doc: &doc}
+		l.records[doc.ID] = s
+		l.corpus.Put(s.doc)
+		entries[i] = s.entry()
+		added = append(added, i)
 	}
-	s := &stored{server: rec.Server, name: rec.Name, format: rec.Format, hash: rec.SHA256,
-		added: rec.Added, bytes: len(u.Data), doc: &doc}
-	l.records[doc.ID] = s
-	l.corpus.Put(s.doc)
+	unlock()
+	if len(added) == 0 {
+		return entries, errs
+	}
+	docs := make([]*document.Document, len(added))
+	for k, i := range added {
+		docs[k] = l.records[entries[i].ID].doc
+	}
 	crashPoint("add:index-started")
 	if x := l.index.get(); x != nil {
-		if err := x.Put(s.doc); err != nil {
+		if err := x.Put(docs...); err != nil {
 			l.stale = true // Watch retries
-			return s.entry(), fmt.Errorf("document %s is stored but not yet searchable: %w", doc.ID, err)
+			for _, i := range added {
+				errs[i] = fmt.Errorf("document %s is stored but not yet searchable: %w", entries[i].ID, err)
+			}
+			return entries, errs
 		}
 	}
 	crashPoint("add:indexed")
-	l.log.Info("document added", "id", doc.ID, "server", doc.Server, "questions", len(doc.Sections), "bytes", len(u.Data))
-	return s.entry(), nil
+	for _, d := range docs {
+		l.log.Info("document added", "id", d.ID, "server", d.Server, "questions", len(d.Sections), "bytes", l.records[d.ID].bytes)
+	}
+	return entries, errs
 }
 
 // lockStore takes the store's lock, turning a timeout into an *Error.

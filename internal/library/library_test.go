@@ -617,3 +617,56 @@ func TestWatchTakesOverTheIndex(t *testing.T) {
 		t.Error("after the rebuild the document is not answered")
 	}
 }
+
+// TestAddAll adds a batch holding good files, a bad one and the same file
+// twice: each is added or refused on its own, in order, as Add would, the
+// good ones indexed together and searchable, and the store holds exactly
+// the accepted ones (reopened from disk).
+func TestAddAll(t *testing.T) {
+	dir := t.TempDir()
+	l := openLib(t, dir)
+	seeded := len(l.List(""))
+	ctx := context.Background()
+	g := newGenerator(11)
+	var docs []genDoc
+	var ups []Upload
+	for i := range 4 {
+		d := g.interview(i, 3)
+		docs = append(docs, d)
+		ups = append(ups, Upload{Name: d.Name, Data: []byte(d.Text), Title: d.Title})
+	}
+	ups = append(ups[:2], append([]Upload{{Name: "empty.txt", Data: nil}}, ups[2:]...)...) // 2: empty
+	ups = append(ups, ups[0])                                                              // 5: docs[0] again
+	entries, errs := l.AddAll(ctx, ups)
+	if len(entries) != 6 || len(errs) != 6 {
+		t.Fatalf("%d entries, %d errors for 6 uploads", len(entries), len(errs))
+	}
+	for _, i := range []int{0, 1, 3, 4} {
+		if errs[i] != nil || entries[i].ID == "" {
+			t.Errorf("upload %d: %v %+v", i, errs[i], entries[i])
+		}
+	}
+	if e, ok := errors.AsType[*Error](errs[2]); !ok || e.Kind != Invalid {
+		t.Errorf("empty file: %v", errs[2])
+	}
+	if e, ok := errors.AsType[*Error](errs[5]); !ok || e.Kind != Duplicate {
+		t.Errorf("the same file twice in one batch: %v", errs[5])
+	}
+	check := func(l *Library) {
+		t.Helper()
+		if n := len(l.List("")) - seeded; n != 4 {
+			t.Errorf("%d documents added, want 4", n)
+		}
+		for k, i := range []int{0, 1, 3, 4} {
+			ans, err := l.Answerer().Ask(ctx, docs[k].Questions[0], "", 1)
+			if err != nil || !ans.Answered || ans.Hits[0].Document != entries[i].ID {
+				t.Errorf("document %s not answered: %v %+v", entries[i].ID, err, ans.Hits)
+			}
+		}
+	}
+	check(l)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check(openLib(t, dir))
+}
