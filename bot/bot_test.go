@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/verbatimbot/verbatim/internal/config"
 	"github.com/verbatimbot/verbatim/internal/corpus"
 	"github.com/verbatimbot/verbatim/internal/discordtest"
+	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/seeds"
 )
 
@@ -616,5 +618,49 @@ func TestButtonsSurviveRestart(t *testing.T) {
 	_, _, m := h.interact(t, ctx, discordtest.Component("w:no-such-doc:1"))
 	if m.Flags&discordtest.FlagEphemeral == 0 {
 		t.Errorf("stale button: %+v", m)
+	}
+}
+
+// quoteRecorder records the terms the bot asks sections to be quoted for.
+type quoteRecorder struct {
+	bot.Answerer
+	mu    sync.Mutex
+	terms [][]string
+}
+
+func (q *quoteRecorder) QuoteFor(d *document.Document, section int, terms []string) (answer.Hit, bool) {
+	q.mu.Lock()
+	q.terms = append(q.terms, terms)
+	q.mu.Unlock()
+	return q.Answerer.QuoteFor(d, section, terms)
+}
+
+// TestMoreResultsQuotedForTheQuestion clicks "More results" and checks
+// each further section is quoted for the question's terms, carried in
+// the button, not by its opening.
+func TestMoreResultsQuotedForTheQuestion(t *testing.T) {
+	t.Parallel()
+	ans, _ := library(t)
+	rec := &quoteRecorder{Answerer: ans}
+	h := start(t, setup{answerer: rec})
+	ctx := ctxT(t, 10*time.Second)
+	_, _, m := h.interact(t, ctx, ask("soft power"))
+	id := button(m, "More results")
+	if id == "" {
+		t.Fatalf("no More results button: %+v", m)
+	}
+	_, _, more := h.interact(t, ctx, discordtest.Component(id))
+	if !strings.Contains(more.Content, "> ") {
+		t.Fatalf("more results: %s", more.Content)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.terms) == 0 {
+		t.Fatal("no section quoted through QuoteFor")
+	}
+	for _, terms := range rec.terms {
+		if !slices.Contains(terms, "soft") || !slices.Contains(terms, "power") {
+			t.Errorf("a further section quoted for %q, not the question's terms", terms)
+		}
 	}
 }

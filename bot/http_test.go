@@ -645,7 +645,9 @@ func TestAskPanicSurvived(t *testing.T) {
 	t.Parallel()
 	ans, _ := library(t)
 	k := newKinds()
-	h := start(t, setup{answerer: panickingAnswerer{ans}, tune: func(b *bot.Bot) { b.OnError = k.add }})
+	// One answer worker: the second question is answered by the worker
+	// that recovered from the first's panic.
+	h := start(t, setup{answerer: panickingAnswerer{ans}, tune: func(b *bot.Bot) { b.OnError = k.add; b.MaxInFlight = 1 }})
 	ctx := ctxT(t, 10*time.Second)
 	for range 2 {
 		_, _, m := h.interact(t, ctx, ask(seedQuestion))

@@ -159,3 +159,27 @@ func TestPlainEscapesMarkdown(t *testing.T) {
 		t.Errorf("rendered:\n%s", got)
 	}
 }
+
+// FuzzDecodeMore feeds decodeMore what any Discord user can send as a
+// button's custom_id: it must not panic, must give sections that exist as
+// numbers (0 and up) of named documents, and what encodeMore makes of its
+// result must fit a custom_id.
+func FuzzDecodeMore(f *testing.F) {
+	for _, s := range []string{"doc-a:2,5;doc-b:7|neuquen station", ";;:,||  |", "x:-1,99999999999999999999", "a:1|b|c", ":1;d:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		refs, terms := decodeMore(payload)
+		if len(refs) > len(payload) {
+			t.Fatalf("%d refs from %d bytes", len(refs), len(payload))
+		}
+		for _, r := range refs {
+			if r.Document == "" || r.Section < 0 {
+				t.Fatalf("ref %+v from %q", r, payload)
+			}
+		}
+		if id := encodeMore(refs, terms); len(id) > maxCustomID {
+			t.Fatalf("custom_id of %d bytes", len(id))
+		}
+	})
+}

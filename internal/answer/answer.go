@@ -445,10 +445,12 @@ func (a *Answerer) quoted(h Hit, d *document.Document, an *analysed, weights map
 	return h
 }
 
-// termsByWeight returns the distinct texts of terms, the weightiest first
-// (ties in the question's order).
+// termsByWeight returns the distinct texts of the terms some section
+// holds, the weightiest first (ties in the question's order). A word the
+// corpus lacks has the largest weight and can mark nothing: left out, it
+// leaves room for those that can (a typo's corrections among them).
 func termsByWeight(terms []Term) []string {
-	ts := slices.Clone(terms)
+	ts := slices.DeleteFunc(slices.Clone(terms), func(t Term) bool { return t.DocFreq == 0 })
 	slices.SortStableFunc(ts, func(x, y Term) int { return cmp.Compare(y.Weight, x.Weight) })
 	out := make([]string, 0, len(ts))
 	for _, t := range ts {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -358,5 +359,15 @@ func TestQuoteFor(t *testing.T) {
 	}
 	if _, ok := a.QuoteFor(d, len(d.Sections)+1, ans.Terms); ok {
 		t.Error("a section past the last was quoted")
+	}
+	// Terms are what some section holds, weightiest first: a word the
+	// corpus lacks would take a button's room and mark nothing, while a
+	// typo's correction can.
+	typo, err := a.Ask(context.Background(), "electrik buses in zzyzxqv", "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(typo.Terms, "zzyzxqv") || slices.Contains(typo.Terms, "electrik") || !slices.Contains(typo.Terms, "electr") || len(typo.Terms) != 2 {
+		t.Errorf("terms of a question with a typo and an unknown word: %q", typo.Terms)
 	}
 }
