@@ -27,16 +27,19 @@ package bleveindex
 // is asked for the term at all: opening a term's reader in every segment
 // cost a small corpus more than its whole search (the seeds' questions
 // took 28 µs of their 100 in TermFieldReader), so short lists are kept too,
-// each counted in the bound with its bookkeeping (entryBytes).
+// and empty ones (a word in no question field, say), each counted in the
+// bound with its bookkeeping (entryBytes).
 //
 // Kept lists belong to one index snapshot: section numbers change when
 // scorch merges segments, and frequencies when documents change. The
 // cache holds a weak pointer to the snapshot it was filled from and is
 // emptied when a search reads another (any Put, Remove, Sync, persisted
-// segment or merge makes one). An entry also records the postings count,
-// idf, average length and BM25 parameters its leaves used, and is not
-// used when they differ. The cache is bounded (cacheBytes, about 12 bytes
-// a posting) and evicts the least recently used list.
+// segment or merge makes one), which fixes each list's postings count. An
+// entry also records the idf, average length and BM25 parameters its
+// leaves used, and is not used when they differ (the idf is checked
+// against the section count of the search asking). The cache is bounded
+// (cacheBytes: about 12 bytes a posting and entryBytes a list) and evicts
+// the least recently used list.
 //
 // The cache also keeps the spelling corrections of the words questions
 // asked that the corpus lacks (corrections in bleveindex.go), for the
@@ -59,10 +62,11 @@ import (
 
 // Variables so that tests can move them.
 var (
-	// cacheMinDocs is the shortest list kept. Every list is: a kept list
-	// is found before bleve is asked for it at all, and opening a term's
-	// reader in every segment costs more than decoding a short list.
-	cacheMinDocs uint64 = 1
+	// cacheMinDocs is the shortest list kept. Every list is, empty ones
+	// too: a kept list is found before bleve is asked for it at all, and
+	// opening a term's reader in every segment costs more than decoding a
+	// short list.
+	cacheMinDocs uint64 = 0
 	// streamMinDocs is the shortest list a search reads through bleve
 	// when the cache lacks it, rather than decode it.
 	streamMinDocs uint64 = 4096
