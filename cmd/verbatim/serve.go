@@ -68,7 +68,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer lib.Close()
 	if lib.IndexShared() {
-		log.Warn("another process owns the index directory: answering from an index in memory until it is free", "data_dir", cfg.DataDir)
+		log.Warn("another process owns the index directory: answering from an index in memory for now", "data_dir", cfg.DataDir)
 	}
 
 	reg := metrics.New(lib.Corpus().Len)

@@ -29,7 +29,8 @@ import (
 
 // crashPoint is called at each step of Add and Remove, the store's steps
 // included, and at a rebuild's swap; crash tests replace it to kill the
-// process at that step.
+// process at that step (and TestRebuildSwapWithStartingProcess to start
+// another library at the swap).
 var crashPoint = func(step string) {}
 
 // Options configure a Library; every field may be left zero.
@@ -68,16 +69,17 @@ type Library struct {
 	corpus   *corpus.Set
 	index    *liveIndex
 	answerer *answer.Answerer
-	unlockIx func() // releases indexLock, held while this process owns the index
 
-	mu       sync.Mutex                 // serialises changes; guards what follows
-	shared   bool                       // another process owns the index directory
-	ownerOld bool                       // it holds bleve's lock without indexLock: do not try to take over
-	records  map[string]*stored         // valid stored documents by id
-	files    map[string]store.FileState // last state seen of every document file, damaged ones too
-	version  string                     // store fingerprint at the last refresh
-	stale    bool                       // an index update failed: Watch re-syncs the index
-	closed   bool
+	mu           sync.Mutex                 // serialises changes; guards what follows
+	shared       bool                       // another process owns the index directory
+	ownerOld     bool                       // it holds bleve's lock without indexLock: do not try to take over
+	nextTakeOver time.Time                  // after a failed take-over, when to try again
+	unlockIx     func()                     // releases indexLock, held while this process owns the index
+	records      map[string]*stored         // valid stored documents by id
+	files        map[string]store.FileState // last state seen of every document file, damaged ones too
+	version      string                     // store fingerprint at the last refresh
+	stale        bool                       // an index update failed: Watch re-syncs the index
+	closed       bool
 }
 
 // stored is what the library keeps of a stored document: the record
@@ -101,7 +103,8 @@ const (
 // them. With dataDir "" there is no store and the index is in memory (for
 // tests and quick runs). Damaged document files are logged and skipped.
 // When another process owns the index directory, the library answers from
-// an index in memory built on first use, and IndexShared reports true.
+// an index in memory built on first use, and IndexShared reports true
+// until Watch takes the directory over (once that process has closed it).
 // Open returns an *Error of kind Busy when another process holds the
 // store's lock for too long, and unexpected errors otherwise.
 func Open(dataDir string, opt Options) (*Library, error) {
@@ -154,30 +157,42 @@ func Open(dataDir string, opt Options) (*Library, error) {
 		return nil, err
 	}
 
-	start := time.Now()
-	dir := filepath.Join(dataDir, indexDir)
-	unlock, owner, err := tryLockIndex(filepath.Join(dataDir, indexLock))
-	if err != nil {
+	if err := l.openOwnedIndex(); err != nil {
 		return nil, err
 	}
+	if l.shared {
+		l.log.Info("index in use by another process; answering from memory", "dir", filepath.Join(dataDir, indexDir))
+	}
+	return l, nil
+}
+
+// openOwnedIndex takes the index directory when no other process owns it:
+// its lock, the index brought in line with the corpus, and the leftovers
+// of a crashed rebuild removed. It sets l.shared when another process owns
+// it (and l.ownerOld when that process holds bleve's lock without the lock
+// file: a version from before it, which no later try can take over from).
+// On an error nothing is held. The caller holds l.mu, or has not shared l.
+func (l *Library) openOwnedIndex() error {
+	start := time.Now()
+	dir := filepath.Join(l.dataDir, indexDir)
+	unlock, owner, err := tryLockIndex(filepath.Join(l.dataDir, indexLock))
+	if err != nil {
+		return err
+	}
 	if !owner {
-		l.log.Info("index in use by another process; answering from memory", "dir", dir)
 		l.shared = true
-		return l, nil
+		return nil
 	}
 	x, _, err := bleveindex.Open(dir, l.tuning, l.log)
 	if errors.Is(err, bleveindex.ErrLocked) {
-		// A process of a version without the lock file owns it.
 		unlock()
-		l.log.Info("index in use by another process; answering from memory", "dir", dir)
 		l.shared, l.ownerOld = true, true
-		return l, nil
+		return nil
 	}
 	if err != nil {
 		unlock()
-		return nil, fmt.Errorf("open index: %w", err)
+		return fmt.Errorf("open index: %w", err)
 	}
-	l.unlockIx = unlock
 	// We own the index, so no rebuild of another process is in flight:
 	// what a crashed rebuild left is garbage.
 	for _, leftover := range []string{dir + ".rebuild", dir + ".old"} {
@@ -189,13 +204,16 @@ func Open(dataDir string, opt Options) (*Library, error) {
 	if err != nil {
 		_ = x.Close()
 		unlock()
-		return nil, fmt.Errorf("bring index up to date: %w", err)
+		return fmt.Errorf("bring index up to date: %w", err)
 	}
 	if indexed+removed > 0 {
 		l.log.Info("index updated", "indexed", indexed, "removed", removed, "took", time.Since(start).Round(time.Millisecond))
 	}
-	l.index.set(x)
-	return l, nil
+	if old := l.index.set(x); old != nil {
+		_ = old.Close() // the index in memory answered until now
+	}
+	l.shared, l.unlockIx = false, unlock
+	return nil
 }
 
 var errBusyStore = userErr(Busy, "Another process is changing the documents right now; try again in a moment.")
@@ -230,7 +248,8 @@ func (l *Library) Corpus() *corpus.Set { return l.corpus }
 
 // IndexShared reports whether another process (normally the running bot)
 // owns the index directory, so that this library answers from memory and
-// cannot rebuild the index. It cannot fail.
+// cannot rebuild the index; Watch may take the directory over later. It
+// cannot fail.
 func (l *Library) IndexShared() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -184,46 +184,23 @@ func (l *Library) Watch(ctx context.Context, every time.Duration) {
 	}
 }
 
-// takeOverIndexLocked opens the index directory when no other process
-// owns it any more, brings it in line with the corpus and answers from it
-// instead of the index in memory. The caller holds l.mu.
+// takeOverIndexLocked moves the library from its index in memory to the
+// index directory once no other process owns it. After a failure it waits
+// a minute before trying again: the failure (a full disk, say) is logged
+// once a try, and each try holds l.mu. The caller holds l.mu.
 func (l *Library) takeOverIndexLocked() {
-	unlock, owner, err := tryLockIndex(filepath.Join(l.dataDir, indexLock))
-	if err != nil {
+	if l.now().Before(l.nextTakeOver) {
+		return
+	}
+	if err := l.openOwnedIndex(); err != nil {
+		l.nextTakeOver = l.now().Add(time.Minute)
 		l.log.Error("take over the index directory", "err", err)
 		return
 	}
-	if !owner {
-		return // still in use
+	if !l.shared {
+		l.stale = false // just brought in line with the corpus
+		l.log.Info("index directory free: answering from the index on disk", "dir", filepath.Join(l.dataDir, indexDir))
 	}
-	dir := filepath.Join(l.dataDir, indexDir)
-	x, _, err := bleveindex.Open(dir, l.tuning, l.log)
-	if errors.Is(err, bleveindex.ErrLocked) {
-		// A process of a version without the lock file owns it: it would
-		// cost a lock timeout every time to ask again.
-		unlock()
-		l.ownerOld = true
-		return
-	}
-	if err != nil {
-		unlock()
-		l.log.Error("take over the index directory", "dir", dir, "err", err)
-		return
-	}
-	if _, _, err := x.Sync(l.corpus.All()); err != nil {
-		_ = x.Close()
-		unlock()
-		l.log.Error("take over the index directory", "dir", dir, "err", err)
-		return
-	}
-	for _, leftover := range []string{dir + ".rebuild", dir + ".old"} {
-		_ = os.RemoveAll(leftover)
-	}
-	if old := l.index.set(x); old != nil {
-		_ = old.Close()
-	}
-	l.shared, l.unlockIx, l.stale = false, unlock, false
-	l.log.Info("index directory free: answering from the index on disk", "dir", dir)
 }
 
 // rebuildChunk is how many documents go into one index batch while
