@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
+	"github.com/verbatimbot/verbatim/internal/bleveindex"
 )
 
 const harbour = `---
@@ -669,4 +670,37 @@ func TestAddAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(openLib(t, dir))
+}
+
+// TestIndexOwnedWithoutLockFile: a process of a version from before
+// index.lock holds bleve's own lock on the index. A library opened beside
+// it answers from memory, leaves index.lock free, and Watch does not try
+// to take the directory over (each try would wait out bleve's lock
+// timeout holding the library's lock).
+func TestIndexOwnedWithoutLockFile(t *testing.T) {
+	dir := t.TempDir()
+	old, _, err := bleveindex.Open(filepath.Join(dir, indexDir), bleveindex.DefaultTuning, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	l := openLib(t, dir)
+	if !l.IndexShared() {
+		t.Fatal("a library took the index another process holds")
+	}
+	unlock, free, err := tryLockIndex(filepath.Join(dir, indexLock))
+	if err != nil || !free {
+		t.Fatalf("index.lock kept by a library that does not own the index: %v", err)
+	}
+	unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	l.Watch(ctx, 5*time.Millisecond) // returns when ctx ends
+	if took := time.Since(start); took > 1500*time.Millisecond || !l.IndexShared() {
+		t.Errorf("Watch tried to take over from a process without the lock file (returned after %v, shared %v)", took, l.IndexShared())
+	}
+	if ans, err := l.Answerer().Ask(context.Background(), "What did Hannig say about Huawei?", "", 1); err != nil || !ans.Answered {
+		t.Errorf("the library does not answer from memory: %v %+v", err, ans)
+	}
 }
