@@ -88,8 +88,12 @@ type Bot struct {
 	limiter *limiter
 	jobs    chan askJob // to the answer workers
 	uploads chan struct{}
-	session *discordgo.Session
-	replays seenIDs // interaction ids answered over HTTP
+	// uploadCtx is the context of uploads: cancelled (errShuttingDown)
+	// uploadGrace before the shutdown's wait ends.
+	uploadCtx     context.Context
+	cancelUploads context.CancelCauseFunc
+	session       *discordgo.Session
+	replays       seenIDs // interaction ids answered over HTTP
 
 	mu         sync.Mutex
 	closing    bool // Run is over or ending: no new interactions
@@ -171,6 +175,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer close(quit) // after the interactions in flight, or the shutdown timeout
 	b.answerWorkers(max(b.MaxInFlight, 1), quit)
 	b.uploads = make(chan struct{}, maxUploads)
+	b.uploadCtx, b.cancelUploads = context.WithCancelCause(context.Background())
+	defer b.cancelUploads(errShuttingDown)
 
 	s, err := discordgo.New("Bot " + b.cfg.Token)
 	if err != nil {
@@ -241,6 +247,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	b.stopTaking()
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }()
+	// Uploads still downloading near the end of the wait are stopped in
+	// time to tell their moderator so, rather than cut off unanswered.
+	stopUploads := time.AfterFunc(max(b.ShutdownTimeout-uploadGrace, 0), func() { b.cancelUploads(errShuttingDown) })
+	defer stopUploads.Stop()
 	t := time.NewTimer(b.ShutdownTimeout)
 	select {
 	case <-done:

@@ -40,7 +40,15 @@ const (
 	textNoSuchDoc    = "There is no such document in this server. `/corpus list` lists them."
 	textNoFile       = "Attach the file to add with the `file` option."
 	textDownload     = "I could not download the attached file from Discord. Please try again in a moment."
+	textRestarting   = "The bot is restarting, so your file was not added. Please send it again in a minute."
 )
+
+// uploadGrace is how long before the end of the shutdown's wait uploads
+// still running are stopped: time to tell their moderator.
+const uploadGrace = 2 * time.Second
+
+// errShuttingDown is the cause of an upload stopped by the shutdown.
+var errShuttingDown = errors.New("the bot is shutting down")
 
 // corpusCommand is /corpus. Discord shows it to members with Manage Server
 // by default (server admins can widen that); the bot checks every request
@@ -227,24 +235,35 @@ func (b *Bot) corpusAdd(r replier, i *discordgo.Interaction, opts map[string]*di
 		return outcome{deferred: true, err: fmt.Errorf("defer: %w", err)}
 	}
 	out := outcome{deferred: true}
-	ctx, cancel := context.WithTimeout(context.Background(), addTime)
+	ctx, cancel := context.WithTimeout(b.uploadCtx, addTime)
 	defer cancel()
 	var text string
 	data, err := b.fetchAttachment(ctx, att)
-	if err != nil {
+	switch {
+	case err != nil && errors.Is(context.Cause(ctx), errShuttingDown):
+		text = textRestarting
+	case err != nil:
 		text, out.err = textDownload, err
 		if le, ok := errors.AsType[*library.Error](err); ok {
 			text, out.err = le.Msg, nil
 		}
-	} else if e, err := b.Curator.Add(ctx, library.Upload{
-		Name: att.Filename, Data: data, Server: i.GuildID,
-		Title: stringOpt(opts, "title"), URL: stringOpt(opts, "url"), Format: stringOpt(opts, "format"),
-	}); err != nil {
-		var res outcome
-		text, res = curatorError("add", err)
-		out.err = res.err
-	} else {
-		text, out.hits = addedMessage(e), 1
+	default:
+		// Once stored, a document is added whatever the context says; before,
+		// a stopped upload changed nothing.
+		e, err := b.Curator.Add(ctx, library.Upload{
+			Name: att.Filename, Data: data, Server: i.GuildID,
+			Title: stringOpt(opts, "title"), URL: stringOpt(opts, "url"), Format: stringOpt(opts, "format"),
+		})
+		switch {
+		case errors.Is(err, context.Canceled) && errors.Is(context.Cause(ctx), errShuttingDown):
+			text = textRestarting // refused before anything was stored
+		case err != nil:
+			var res outcome
+			text, res = curatorError("add", err)
+			out.err = res.err
+		default:
+			text, out.hits = addedMessage(e), 1
+		}
 	}
 	text = hardClip(text, maxContent)
 	comps := []discordgo.MessageComponent{}

@@ -57,7 +57,7 @@ var (
 
 // startCurated runs a bot with /corpus over a real library in memory, its
 // commands registered globally so that they can be used in two guilds.
-func startCurated(t *testing.T) (*harness, *lib.Library) {
+func startCurated(t *testing.T, tune ...func(*bot.Bot)) (*harness, *lib.Library) {
 	t.Helper()
 	l, err := lib.Open("", lib.Options{})
 	if err != nil {
@@ -74,6 +74,9 @@ func startCurated(t *testing.T) (*harness, *lib.Library) {
 	}
 	b.RateBurst = 1000
 	b.Curator = l
+	for _, f := range tune {
+		f(b)
+	}
 	h := run(t, b, srv)
 	// Run has registered the commands when it says so (the stand-in has
 	// them a moment before Run has read the answer).
@@ -534,5 +537,46 @@ func TestCorpusBadFiles(t *testing.T) {
 	})
 	if ids := own(l, discordtest.DefaultGuildID); len(ids) != 0 {
 		t.Errorf("stored: %v", ids)
+	}
+}
+
+// TestCorpusAddAtShutdown: the bot is stopped while an upload's download
+// hangs. Before the shutdown's wait ends, the upload is stopped and its
+// moderator told the file was not added (instead of no answer at all);
+// nothing is stored, and the bot stops within the wait.
+func TestCorpusAddAtShutdown(t *testing.T) {
+	t.Parallel()
+	h, l := startCurated(t, func(b *bot.Bot) { b.ShutdownTimeout = 2500 * time.Millisecond })
+	ctx := ctxT(t, 30*time.Second)
+	release := make(chan struct{})
+	defer close(release)
+	a := h.srv.AddSlowAttachment("l.txt", lighthouse, release)
+	id, r, _ := h.interact(t, ctx, corpusCmd("add", discordtest.AttachmentOption("file", a)).By(moderator))
+	if r.Type != discordtest.ResponseDeferredChannelMessage {
+		t.Fatalf("upload not deferred: %d %s", r.Type, r.Data)
+	}
+	start := time.Now()
+	h.cancel() // SIGTERM, as serve turns it into
+	edit, err := h.srv.WaitEdit(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := decode(t, edit); !strings.Contains(m.Content, "restarting") || !strings.Contains(m.Content, "not added") {
+		t.Errorf("moderator told %q", m.Content)
+	}
+	select {
+	case err := <-h.done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		h.done <- err // for the harness's cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("shutdown took %v with a 2.5 s wait", took)
+	}
+	if ids := own(l, h.srv.Options().GuildID); len(ids) != 0 {
+		t.Errorf("documents stored by a stopped upload: %v", ids)
 	}
 }

@@ -690,6 +690,7 @@ func (a Attachment) json() map[string]any {
 type storedAttachment struct {
 	contentType string
 	body        []byte
+	release     <-chan struct{} // when not nil, the body is sent once it is closed
 }
 
 // AddAttachment stores a file as if a user had uploaded it and returns it; pass it to
@@ -701,6 +702,25 @@ func (s *Server) AddAttachment(name string, body []byte) Attachment {
 	return s.addAttachmentLocked(s.opts.ChannelID, name, "", body)
 }
 
+// AddSlowAttachment is AddAttachment for a download that takes as long as the test wants:
+// the headers are sent at once, the body once release is closed (or never, if the client
+// gives up first).
+func (s *Server) AddSlowAttachment(name string, body []byte, release <-chan struct{}) Attachment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.addAttachmentLocked(s.opts.ChannelID, name, "", body)
+	key := attachmentPath(s.opts.ChannelID, a.ID, name)
+	st := s.attachments[key]
+	st.release = release
+	s.attachments[key] = st
+	return a
+}
+
+// attachmentPath is where an attachment is served.
+func attachmentPath(channelID, id, name string) string {
+	return "/attachments/" + channelID + "/" + id + "/" + name
+}
+
 func (s *Server) addAttachmentLocked(channelID, name, contentType string, body []byte) Attachment {
 	id := s.snowflake()
 	if contentType == "" {
@@ -709,11 +729,10 @@ func (s *Server) addAttachmentLocked(channelID, name, contentType string, body [
 	if contentType == "" {
 		contentType = http.DetectContentType(body)
 	}
-	dir := "/attachments/" + channelID + "/" + id + "/"
-	s.attachments[dir+name] = storedAttachment{contentType: contentType, body: append([]byte(nil), body...)}
+	s.attachments[attachmentPath(channelID, id, name)] = storedAttachment{contentType: contentType, body: append([]byte(nil), body...)}
 	exp := strconv.FormatInt(time.Now().Add(24*time.Hour).Unix(), 16)
 	return Attachment{ID: id, Filename: name, Size: len(body), ContentType: contentType,
-		URL: s.hs.URL + dir + url.PathEscape(name) + "?ex=" + exp + "&is=" + exp + "&hm=" + newSessionID() + "&"}
+		URL: s.hs.URL + attachmentPath(channelID, id, url.PathEscape(name)) + "?ex=" + exp + "&is=" + exp + "&hm=" + newSessionID() + "&"}
 }
 
 // storeFiles keeps the bot's uploaded files as attachments. s.mu must be held.
@@ -735,6 +754,15 @@ func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", a.contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
+	if a.release != nil {
+		w.WriteHeader(http.StatusOK)
+		http.NewResponseController(w).Flush()
+		select {
+		case <-a.release:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if r.Method == "GET" {
 		w.Write(a.body)
 	}
