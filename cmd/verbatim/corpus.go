@@ -115,26 +115,29 @@ func runCorpusAdd(ctx context.Context, args []string, getenv func(string) string
 				return ctx.Err()
 			}
 			paths := pos[start:min(start+addChunk, len(pos))]
-			ups := make([]library.Upload, 0, len(paths))
-			read := make([]string, 0, len(paths))
-			for _, path := range paths {
+			readErrs := make([]error, len(paths))
+			var ups []library.Upload
+			for k, path := range paths {
 				name, data, err := readUpload(path, stdin)
+				if readErrs[k] = err; err == nil {
+					ups = append(ups, library.Upload{Name: name, Data: data, Format: *format, Server: *server})
+				}
+			}
+			entries, errs := lib.AddAll(ctx, ups)
+			j := 0 // the next of ups
+			for k, path := range paths { // in the order given
+				err := readErrs[k]
+				var e library.Entry
+				if err == nil {
+					e, err = entries[j], errs[j]
+					j++
+				}
 				if err != nil {
 					failed++
 					fmt.Fprintf(stderr, "%s: %v\n", path, err)
 					continue
 				}
-				ups = append(ups, library.Upload{Name: name, Data: data, Format: *format, Server: *server})
-				read = append(read, path)
-			}
-			entries, errs := lib.AddAll(ctx, ups)
-			for k, path := range read {
-				if errs[k] != nil {
-					failed++
-					fmt.Fprintf(stderr, "%s: %v\n", path, errs[k])
-					continue
-				}
-				fmt.Fprintf(stdout, "Added %s (%d questions) from %s.\n", entries[k].ID, entries[k].Questions, path)
+				fmt.Fprintf(stdout, "Added %s (%d questions) from %s.\n", e.ID, e.Questions, path)
 			}
 		}
 		fmt.Fprintf(stdout, "Added %d of %d files.\n", len(pos)-failed, len(pos))

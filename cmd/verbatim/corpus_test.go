@@ -206,14 +206,17 @@ func TestCorpusAddMany(t *testing.T) {
 	c := newCLI(t)
 	good := c.file("harbour.txt", harbourFile)
 	bad := c.file("notes.txt", "Just prose.\n")
-	out, stderr, err := c.run("", "corpus", "add", "--server", "7", bad, good)
-	if err == nil || !strings.Contains(err.Error(), "1 of 2 files could not be added") {
+	missing := filepath.Join(c.dir, "missing.txt")
+	out, stderr, err := c.run("", "corpus", "add", "--server", "7", bad, missing, good)
+	if err == nil || !strings.Contains(err.Error(), "2 of 3 files could not be added") {
 		t.Errorf("err = %v", err)
 	}
-	if !strings.Contains(stderr, "notes.txt") || !strings.Contains(stderr, "no speaker turns found") {
+	// Reported in the order given, whether unreadable or refused.
+	if i, j := strings.Index(stderr, "notes.txt: "), strings.Index(stderr, "missing.txt: "); i < 0 || j < i ||
+		!strings.Contains(stderr, "no speaker turns found") {
 		t.Errorf("stderr: %s", stderr)
 	}
-	if !strings.Contains(out, "Added "+harbourID+" (2 questions) from "+good) || !strings.Contains(out, "Added 1 of 2 files.") {
+	if !strings.Contains(out, "Added "+harbourID+" (2 questions) from "+good) || !strings.Contains(out, "Added 1 of 3 files.") {
 		t.Errorf("stdout: %s", out)
 	}
 	out, _, _ = c.run("", "corpus", "list", "--json")
