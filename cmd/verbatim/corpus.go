@@ -19,9 +19,13 @@ import (
 // library to report the real size of a file over its limit.
 const maxReadBytes = 64 << 20
 
-// addChunk is how many files `corpus add` reads and adds at a time: they
-// are indexed in one batch, and the lines about them printed after it.
-const addChunk = 50
+// addChunk and addChunkBytes bound how many files, and how many bytes of
+// them, `corpus add` reads and adds at a time: they are indexed in one
+// batch, and the lines about them printed after it.
+const (
+	addChunk      = 50
+	addChunkBytes = 16 << 20
+)
 
 // sharedNote tells the operator that a running bot owns the index.
 const sharedNote = "The index is in use by another process (the running bot); it will pick this change up within a few seconds."
@@ -108,23 +112,26 @@ func runCorpusAdd(ctx context.Context, args []string, getenv func(string) string
 		writeEntry(stdout, e, nil)
 	} else {
 		// Many files: one line each, and the failures do not stop the
-		// rest. They are added addChunk at a time, indexed together.
+		// rest. They are added a chunk at a time (addChunk files, or
+		// addChunkBytes read), indexed together.
 		failed := 0
-		for start := 0; start < len(pos); start += addChunk {
+		for next := 0; next < len(pos); {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			paths := pos[start:min(start+addChunk, len(pos))]
-			readErrs := make([]error, len(paths))
+			var paths []string
+			var readErrs []error
 			var ups []library.Upload
-			for k, path := range paths {
-				name, data, err := readUpload(path, stdin)
-				if readErrs[k] = err; err == nil {
+			for size := 0; next < len(pos) && len(paths) < addChunk && size < addChunkBytes; next++ {
+				name, data, err := readUpload(pos[next], stdin)
+				paths, readErrs = append(paths, pos[next]), append(readErrs, err)
+				if err == nil {
 					ups = append(ups, library.Upload{Name: name, Data: data, Format: *format, Server: *server})
+					size += len(data)
 				}
 			}
 			entries, errs := lib.AddAll(ctx, ups)
-			j := 0 // the next of ups
+			j := 0                       // the next of ups
 			for k, path := range paths { // in the order given
 				err := readErrs[k]
 				var e library.Entry
