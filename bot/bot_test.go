@@ -85,8 +85,9 @@ func (g gatedAnswerer) Ask(ctx context.Context, q, server string, top int) (answ
 // harness is a bot running against a Discord stand-in.
 type harness struct {
 	srv    *discordtest.Server
-	cancel context.CancelFunc
+	cancel context.CancelFunc // starts Run's shutdown
 	done   chan error
+	once   sync.Once
 }
 
 type setup struct {
@@ -169,8 +170,17 @@ func run(t testing.TB, b *bot.Bot, srv *discordtest.Server) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{srv: srv, cancel: cancel, done: make(chan error, 1)}
 	go func() { h.done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
+	t.Cleanup(func() { h.stop(t) })
+	return h
+}
+
+// stop shuts the bot down (if cancel has not yet) and waits for Run to
+// return, failing the test unless it returns nil within 10 s. Later calls
+// return at once.
+func (h *harness) stop(t testing.TB) {
+	t.Helper()
+	h.cancel()
+	h.once.Do(func() {
 		select {
 		case err := <-h.done:
 			if err != nil {
@@ -180,7 +190,6 @@ func run(t testing.TB, b *bot.Bot, srv *discordtest.Server) *harness {
 			t.Errorf("Run did not return within 10s of cancel")
 		}
 	})
-	return h
 }
 
 // testWriter sends the bot's logs to the test log.
@@ -574,16 +583,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("response %d, want a deferral", r.Type)
 	}
 	stopped := time.Now()
-	h.cancel() // the answer is still being computed
-	select {
-	case err := <-h.done:
-		if err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		h.done <- nil // for the cleanup
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return within 10s")
-	}
+	h.stop(t) // the answer is still being computed
 	t.Logf("Run returned %v after cancel", time.Since(stopped).Round(time.Millisecond))
 	edit, err := h.srv.WaitEdit(ctxT(t, 3*time.Second), id)
 	if err != nil || !strings.Contains(string(edit), "Hikvision") {

@@ -564,15 +564,7 @@ func TestCorpusAddAtShutdown(t *testing.T) {
 	if m := decode(t, edit); !strings.Contains(m.Content, "restarting") || !strings.Contains(m.Content, "not added") {
 		t.Errorf("moderator told %q", m.Content)
 	}
-	select {
-	case err := <-h.done:
-		if err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		h.done <- err // for the harness's cleanup
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return")
-	}
+	h.stop(t)
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("shutdown took %v with a 2.5 s wait", took)
 	}

@@ -447,15 +447,7 @@ func TestHTTPShutdown(t *testing.T) {
 	if _, _, err := h.srv.InteractHTTP(ctx, h.endpoint, h.key, ask(seedQuestion)); !errors.As(err, &se) || se.Code != http.StatusServiceUnavailable {
 		t.Errorf("during shutdown: %v, want 503", err)
 	}
-	select {
-	case err := <-h.done:
-		if err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		h.done <- nil // for the cleanup
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return within 10s")
-	}
+	h.stop(t)
 	// Run returned after the interaction in flight was finished.
 	if edit, ok := h.srv.Original(id); !ok || !strings.Contains(string(edit), "Hikvision") {
 		t.Errorf("in-flight answer not finished when Run returned: %s", edit)
