@@ -80,25 +80,19 @@ type cursor struct {
 	done bool
 }
 
-func (c *cursor) next() error {
-	tfd, err := c.tfr.Next(&c.tfd)
-	if err != nil {
-		return err
-	}
-	if tfd == nil {
-		c.done = true
-		return nil
-	}
-	c.doc = tfd.ID.Value()
-	return nil
-}
+func (c *cursor) next() error { return c.at(c.tfr.Next(&c.tfd)) }
 
 // advance moves the cursor to the first section at or after doc.
 func (c *cursor) advance(doc uint64, buf index.IndexInternalID) error {
 	if c.done || c.doc >= doc {
 		return nil
 	}
-	tfd, err := c.tfr.Advance(index.NewIndexInternalID(buf, doc), &c.tfd)
+	return c.at(c.tfr.Advance(index.NewIndexInternalID(buf, doc), &c.tfd))
+}
+
+// at moves the cursor to what Next or Advance read: a posting, or none
+// (the list is done).
+func (c *cursor) at(tfd *index.TermFieldDoc, err error) error {
 	if err != nil {
 		return err
 	}
