@@ -39,6 +39,24 @@ func newAnswerer(tb testing.TB, extra ...*document.Document) (*answer.Answerer, 
 	return answer.New(idx, set, answer.Options{}), set
 }
 
+// firstHit asks question (3 hits) and fails unless it is answered first by
+// section of doc; it returns the answer and that hit.
+func firstHit(t *testing.T, a *answer.Answerer, question, doc string, section int) (answer.Answer, answer.Hit) {
+	t.Helper()
+	ans, err := a.Ask(context.Background(), question, "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ans.Answered || len(ans.Hits) == 0 {
+		t.Fatalf("not answered: %+v", ans)
+	}
+	h := ans.Hits[0]
+	if h.Document != doc || h.Section != section {
+		t.Fatalf("first hit %s#q%d, want %s#q%d", h.Document, h.Section, doc, section)
+	}
+	return ans, h
+}
+
 // checkVerbatim fails unless every hit quotes its section exactly.
 func checkVerbatim(t testing.TB, set *corpus.Set, ans answer.Answer) {
 	t.Helper()
@@ -77,17 +95,7 @@ func TestAskSeeds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.question, func(t *testing.T) {
-			ans, err := a.Ask(context.Background(), tt.question, "", 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ans.Answered || len(ans.Hits) == 0 {
-				t.Fatalf("not answered: %+v", ans)
-			}
-			h := ans.Hits[0]
-			if h.Document != seedID || h.Section != tt.section {
-				t.Fatalf("first hit %s#q%d, want #q%d", h.Document, h.Section, tt.section)
-			}
+			ans, h := firstHit(t, a, tt.question, seedID, tt.section)
 			if !strings.Contains(h.Quote, tt.quoted) {
 				t.Errorf("quote %q lacks %q", h.Quote, tt.quoted)
 			}

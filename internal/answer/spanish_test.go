@@ -147,17 +147,7 @@ func TestAskSpanish(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.question, func(t *testing.T) {
-			ans, err := a.Ask(context.Background(), tt.question, "", 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ans.Answered || len(ans.Hits) == 0 {
-				t.Fatalf("not answered: %+v", ans)
-			}
-			h := ans.Hits[0]
-			if h.Document != spanishID || h.Section != tt.section {
-				t.Fatalf("first hit %s#q%d, want %s#q%d", h.Document, h.Section, spanishID, tt.section)
-			}
+			ans, h := firstHit(t, a, tt.question, spanishID, tt.section)
 			if q, ok := strings.CutPrefix(tt.quoted, "?"); ok {
 				if !strings.Contains(h.Asked, q) {
 					t.Errorf("question %q lacks %q", h.Asked, q)
