@@ -497,11 +497,35 @@ func TestDeferred(t *testing.T) {
 	if len(h.srv.Commands("")) != 3 {
 		t.Fatalf("global commands: %s", h.srv.Commands(""))
 	}
+	checkDeferred(t, ctx, h, h.srv)
+
+	// Hidden: the deferral is private.
+	id, r, m := h.interact(t, ctx, ask(seedQuestion, discordtest.Bool("hide", true)))
+	if r.Type != discordtest.ResponseDeferredChannelMessage || m.Flags&discordtest.FlagEphemeral == 0 {
+		t.Errorf("hidden deferral: %d %s", r.Type, r.Data)
+	}
+	if _, err := h.srv.WaitEdit(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// interactor sends an interaction to a bot, over the gateway or HTTP, and
+// returns its first response.
+type interactor interface {
+	interact(t *testing.T, ctx context.Context, in discordtest.Interaction) (string, discordtest.Response, msg)
+}
+
+// checkDeferred checks a bot that defers /ask at once: the seed question
+// gets a public deferral, then the answer edited in; and an error after a
+// public deferral is replaced by a private follow-up. It returns the id of
+// the answered interaction.
+func checkDeferred(t *testing.T, ctx context.Context, h interactor, srv *discordtest.Server) string {
+	t.Helper()
 	id, r, m := h.interact(t, ctx, ask(seedQuestion))
 	if r.Type != discordtest.ResponseDeferredChannelMessage || m.Flags&discordtest.FlagEphemeral != 0 {
 		t.Fatalf("want a public deferral, got %d %s", r.Type, r.Data)
 	}
-	edit, err := h.srv.WaitEdit(ctx, id)
+	edit, err := srv.WaitEdit(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,24 +535,15 @@ func TestDeferred(t *testing.T) {
 	}
 	checkNoMentions(t, em)
 
-	// Hidden: the deferral is private.
-	id, r, m = h.interact(t, ctx, ask(seedQuestion, discordtest.Bool("hide", true)))
-	if r.Type != discordtest.ResponseDeferredChannelMessage || m.Flags&discordtest.FlagEphemeral == 0 {
-		t.Errorf("hidden deferral: %d %s", r.Type, r.Data)
-	}
-	if _, err := h.srv.WaitEdit(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-
-	// An error after a public deferral is replaced by a private follow-up.
-	id, _, _ = h.interact(t, ctx, ask(""))
-	fs, err := h.srv.WaitFollowups(ctx, id, 1)
+	errID, _, _ := h.interact(t, ctx, ask(""))
+	fs, err := srv.WaitFollowups(ctx, errID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fm := decode(t, fs[0]); fm.Flags&discordtest.FlagEphemeral == 0 || !strings.Contains(fm.Content, "empty") {
 		t.Errorf("error follow-up: %s", fs[0])
 	}
+	return id
 }
 
 func TestRateLimit(t *testing.T) {
