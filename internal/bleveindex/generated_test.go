@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,19 +83,8 @@ func BenchmarkGenerated(b *testing.B) {
 				b.Fatal(err)
 			}
 			build := time.Since(start)
-			ctx := context.Background()
-			var lat []time.Duration
-			for i := 0; b.Loop(); i++ {
-				t0 := time.Now()
-				if _, err := x.Search(ctx, answer.Query{Text: questions[i%len(questions)], Limit: 10}); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(t0))
-			}
-			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			searchTimes(b, x, questions)
 			b.ReportMetric(build.Seconds(), "build-s")
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 			// What the index holds, not the build's peak the runtime has
 			// yet to give back (searches that allocate little leave it).
 			debug.FreeOSMemory()
@@ -140,6 +129,14 @@ func BenchmarkGeneratedDisk(b *testing.B) {
 		}
 		bleveindex.SetCacheLimit(x, limit)
 	}
+	searchTimes(b, x, questions)
+	b.ReportMetric(float64(bleveindex.Segments(x)), "segments")
+	b.ReportMetric(float64(bleveindex.CachedBytes(x))/(1<<20), "cached-MiB")
+}
+
+// searchTimes searches x for the questions in turn for as long as b runs
+// and reports the latency's p50 and p99.
+func searchTimes(b *testing.B, x *bleveindex.Index, questions []string) {
 	ctx := context.Background()
 	var lat []time.Duration
 	for i := 0; b.Loop(); i++ {
@@ -149,9 +146,7 @@ func BenchmarkGeneratedDisk(b *testing.B) {
 		}
 		lat = append(lat, time.Since(t0))
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
-	b.ReportMetric(float64(bleveindex.Segments(x)), "segments")
-	b.ReportMetric(float64(bleveindex.CachedBytes(x))/(1<<20), "cached-MiB")
 }
