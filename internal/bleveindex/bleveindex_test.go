@@ -17,6 +17,20 @@ import (
 
 var quiet = slog.New(slog.DiscardHandler)
 
+// memIndex is an index in memory holding docs, closed when the test ends.
+func memIndex(tb testing.TB, docs ...*document.Document) *bleveindex.Index {
+	tb.Helper()
+	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { x.Close() })
+	if _, _, err := x.Sync(docs); err != nil {
+		tb.Fatal(err)
+	}
+	return x
+}
+
 func doc(id, server, question, ans string) *document.Document {
 	return &document.Document{ID: id, Server: server, Meta: document.Metadata{Title: "Title " + id},
 		Sections: []document.Section{{Question: question, Paragraphs: []string{ans}}}}
@@ -115,11 +129,7 @@ func TestOpenRefusesSecondProcessQuickly(t *testing.T) {
 }
 
 func TestServerScope(t *testing.T) {
-	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := memIndex(t)
 	if _, _, err := x.Sync([]*document.Document{
 		doc("global", "", "Lithium?", "Lithium in Chile."),
 		doc("g1", "111", "Lithium here?", "Lithium in Argentina."),
@@ -148,11 +158,7 @@ func TestServerScope(t *testing.T) {
 }
 
 func TestAnalyzeKeepsOffsets(t *testing.T) {
-	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := memIndex(t)
 	text := "Controversies in Neuquén and “Sumak Kawsay”."
 	toks := x.Analyze("", text)
 	found := false
@@ -170,14 +176,7 @@ func TestAnalyzeKeepsOffsets(t *testing.T) {
 }
 
 func TestCorrections(t *testing.T) {
-	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	if _, _, err := x.Sync([]*document.Document{doc("a", "", "Cameras?", "Hikvision sells cameras."), doc("b", "", "Buses?", "Electric buses run in Santiago.")}); err != nil {
-		t.Fatal(err)
-	}
+	x := memIndex(t, doc("a", "", "Cameras?", "Hikvision sells cameras."), doc("b", "", "Buses?", "Electric buses run in Santiago."))
 	if got := search(t, x, "hikvison"); len(got) == 0 || got[0] != "a#q1" {
 		t.Errorf("hikvison: %v", got)
 	}
@@ -190,11 +189,7 @@ func TestCorrections(t *testing.T) {
 }
 
 func TestAnalyzeSpanish(t *testing.T) {
-	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := memIndex(t)
 	terms := func(lang, text string) []string {
 		var out []string
 		for _, tok := range x.Analyze(lang, text) {
@@ -231,11 +226,7 @@ func TestAnalyzeSpanish(t *testing.T) {
 }
 
 func TestSearchSpanish(t *testing.T) {
-	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := memIndex(t)
 	es := doc("es", "", "¿Qué pasa con el agua de los salares?", "Las piscinas de evaporación secan las vegas y la información pública es escasa.")
 	es.Meta.Language = "es"
 	en := doc("en", "", "What about water?", "Evaporation ponds dry the wetlands.")

@@ -13,11 +13,7 @@ import (
 // word are those of the index as it is: a change to the corpus forgets
 // them, and a word with none is asked again after the change.
 func TestCorrectionsFollowTheIndex(t *testing.T) {
-	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := memIndex(t)
 	if err := x.Put(doc("a", "", "Waste?", "Recycling of solar panels.")); err != nil {
 		t.Fatal(err)
 	}
@@ -45,11 +41,7 @@ func TestCorrectionsFollowTheIndex(t *testing.T) {
 
 // TestCorrectionsBounded checks that the corrections kept are bounded.
 func TestCorrectionsBounded(t *testing.T) {
-	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := memIndex(t)
 	if err := x.Put(doc("a", "", "Waste?", "Recycling of solar panels.")); err != nil {
 		t.Fatal(err)
 	}
@@ -76,14 +68,7 @@ func BenchmarkSearchTypo(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer x.Close()
-	if _, _, err := x.Sync(docs); err != nil {
-		b.Fatal(err)
-	}
+	x := memIndex(b, docs...)
 	qs := []string{"electrik buses in santiago", "hikvison cameras", "recyling of solar panels", "lithum prices"}
 	ctx := context.Background()
 	for i := 0; b.Loop(); i++ {

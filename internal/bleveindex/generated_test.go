@@ -74,14 +74,7 @@ func BenchmarkGenerated(b *testing.B) {
 		b.Run(fmt.Sprintf("passages=%d", n), func(b *testing.B) {
 			docs, questions := generated(n)
 			start := time.Now()
-			x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer x.Close()
-			if _, _, err := x.Sync(docs); err != nil {
-				b.Fatal(err)
-			}
+			x := memIndex(b, docs...)
 			build := time.Since(start)
 			searchTimes(b, x, questions)
 			b.ReportMetric(build.Seconds(), "build-s")

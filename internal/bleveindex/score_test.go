@@ -95,14 +95,7 @@ func TestTopKMatchesReference(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range corpora {
 		t.Run(tc.name, func(t *testing.T) {
-			x, _, err := bleveindex.Open("", bleveindex.DefaultTuning, quiet)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer x.Close()
-			if _, _, err := x.Sync(tc.docs); err != nil {
-				t.Fatal(err)
-			}
+			x := memIndex(t, tc.docs...)
 			for _, mode := range modes {
 				if tc.large && mode.name != "default" && mode.name != "all-streamed" {
 					continue // the small corpora cover every mode; these the two extremes
