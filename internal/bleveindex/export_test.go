@@ -49,3 +49,12 @@ func CorrectedWords(x *Index) int {
 	defer x.postings.mu.Unlock()
 	return len(x.postings.words)
 }
+
+// SetAccumulateMax sets the most postings a search accumulates (0: none
+// does, every search is pruned by run), and returns a function restoring
+// it.
+func SetAccumulateMax(postings int) (restore func()) {
+	old := accumulateMaxPostings
+	accumulateMaxPostings = postings
+	return func() { accumulateMaxPostings = old }
+}

@@ -43,6 +43,9 @@ package bleveindex
 // section's leaves are summed in clause order whichever lists found them,
 // so its score does not depend on the pruning.
 //
+// A search whose lists are all decoded and hold few postings in all is
+// scored by accumulation instead (accumulate.go), with the same result.
+//
 // Sections of other servers are left out by advancing those servers'
 // postings to each section about to enter the top k. Which query terms
 // each returned section holds falls out of scoring.
@@ -191,7 +194,11 @@ func topK(ctx context.Context, r index.IndexReader, cache *postingsCache, clause
 	if err := s.open(ctx, cache, clauses, others); err != nil {
 		return nil, nil, err
 	}
-	if err := s.run(ctx); err != nil {
+	score := s.run
+	if s.accumulates() {
+		score = s.accumulate // accumulate.go
+	}
+	if err := score(ctx); err != nil {
 		return nil, nil, err
 	}
 	hits, err := s.results()

@@ -82,27 +82,35 @@ func TestTopKMatchesReference(t *testing.T) {
 	// The list lengths from which postings are kept decoded and from which,
 	// when not kept, read through bleve, so that each way of reading a list
 	// is compared (zero: unchanged).
+	// And the most postings a search accumulates (accumulate.go) rather
+	// than prunes (-1: unchanged; 0: none).
 	type lists struct{ cacheMin, streamMin uint64 }
 	modes := []struct {
-		name  string
-		lists lists
+		name       string
+		lists      lists
+		accumulate int
 	}{
-		{"default", lists{}},
-		{"all-decoded", lists{1, 1 << 62}},
-		{"streamed-and-kept", lists{20, 300}},
-		{"all-streamed", lists{1 << 62, 0}},
+		{"default", lists{}, -1},
+		{"all-decoded", lists{1, 1 << 62}, -1},
+		{"all-decoded-pruned", lists{1, 1 << 62}, 0},
+		{"all-decoded-accumulated", lists{1, 1 << 62}, 1 << 40},
+		{"streamed-and-kept", lists{20, 300}, -1},
+		{"all-streamed", lists{1 << 62, 0}, -1},
 	}
 	ctx := context.Background()
 	for _, tc := range corpora {
 		t.Run(tc.name, func(t *testing.T) {
 			x := memIndex(t, tc.docs...)
 			for _, mode := range modes {
-				if tc.large && mode.name != "default" && mode.name != "all-streamed" {
+				if tc.large && mode.name != "default" && mode.name != "all-streamed" && mode.name != "all-decoded-pruned" {
 					continue // the small corpora cover every mode; these the two extremes
 				}
 				t.Run(mode.name, func(t *testing.T) {
 					if mode.lists != (lists{}) {
 						defer bleveindex.SetListThresholds(mode.lists.cacheMin, mode.lists.streamMin)()
+					}
+					if mode.accumulate >= 0 {
+						defer bleveindex.SetAccumulateMax(mode.accumulate)()
 					}
 					diffs := 0
 					for _, servers := range tc.servers {
