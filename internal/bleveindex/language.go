@@ -57,7 +57,7 @@ func (accentsES) Filter(in analysis.TokenStream) analysis.TokenStream {
 var languages = []*language{
 	{
 		code: "en", body: fieldBody, question: fieldQuestion, analyzer: analyzerStem,
-		filters: []string{en.PossessiveName, lowercase.Name, foldName, en.StopName, en.SnowballStemmerName},
+		filters: []string{en.PossessiveName, lowercase.Name, foldName, en.StopName, stemENName},
 		stop:    stopSet(en.EnglishStopWords),
 	},
 	{
@@ -68,7 +68,7 @@ var languages = []*language{
 		// makes certain are put back first (see accentsES); for the
 		// others (-ía) it stems less.
 		code: "es", body: "body_es", question: "question_es", analyzer: "verbatim_es",
-		filters: []string{lowercase.Name, foldName, stopESName, accentsESName, es.SnowballStemmerName, foldName},
+		filters: []string{lowercase.Name, foldName, stopESName, accentsESName, stemESName, foldName},
 		stop:    stopSet(es.SpanishStopWords),
 	},
 }
