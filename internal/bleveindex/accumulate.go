@@ -39,8 +39,9 @@ var (
 	// 10,000 passages and near 2^17 on 100,000.
 	accumulateMaxPostings = 1 << 15
 	// accumulateMaxSections bounds the array a search accumulates into
-	// (8 bytes a section, kept between searches): sections are numbered
-	// up to the snapshot's count, deleted ones included.
+	// (8 bytes a section, kept between searches while the collector lets
+	// the pool keep it): sections are numbered up to the snapshot's count,
+	// deleted ones included.
 	accumulateMaxSections = 1 << 20
 )
 
@@ -53,37 +54,35 @@ type accumulator struct {
 
 var accumulators = sync.Pool{New: func() any { return new(accumulator) }}
 
-// accumulates reports whether the search is scored by accumulate: every
-// list decoded, their postings few, their sections numbered within bound.
-func (s *scorer) accumulates() bool {
+// accumulates reports whether the search is scored by accumulate (every
+// list decoded, their postings few, their sections numbered within bound)
+// and if so, how many sections the array must hold.
+func (s *scorer) accumulates() (sections int, ok bool) {
 	total := 0
 	for _, p := range s.lists {
 		if p.tfr != nil {
-			return false
+			return 0, false
 		}
 		total += len(p.docs)
-		if n := len(p.docs); n > 0 && int(p.docs[n-1]) >= accumulateMaxSections {
-			return false
+		if n := len(p.docs); n > 0 {
+			sections = max(sections, int(p.docs[n-1])+1)
 		}
 	}
-	return total <= accumulateMaxPostings
+	return sections, total <= accumulateMaxPostings && sections <= accumulateMaxSections
 }
 
-// accumulate fills the top k from lists that are all decoded.
-func (s *scorer) accumulate(ctx context.Context) error {
+// accumulate fills the top k from lists that are all decoded, in sections
+// numbered below sections.
+func (s *scorer) accumulate(ctx context.Context, sections int) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	lists := slices.Clone(s.lists)
 	slices.SortFunc(lists, func(a, b *postingList) int { return a.index - b.index })
-	sections := 0
-	for _, p := range lists {
-		if n := len(p.docs); n > 0 {
-			sections = max(sections, int(p.docs[n-1])+1)
-		}
-	}
+	// Put back only once zeroed below: not deferred, so that arrays a
+	// panic left summed (the bot recovers from panics in a search) are
+	// dropped rather than added onto by the next search.
 	a := accumulators.Get().(*accumulator)
-	defer accumulators.Put(a)
 	if len(a.sums) < sections {
 		a.sums = make([]float64, sections)
 		a.body = make([]uint64, (sections+63)/64)
@@ -92,7 +91,10 @@ func (s *scorer) accumulate(ctx context.Context) error {
 	for _, p := range lists {
 		w, base := p.weight, p.base[:len(p.docs)]
 		for j, d := range p.docs {
-			sums[d] += w * base[j]
+			// The conversion rounds the product before the sum, as run's
+			// leaves are: without it some processors fuse the two
+			// (arm64's FMADDD) and the last bits differ.
+			sums[d] += float64(w * base[j])
 		}
 		if !p.question {
 			for _, d := range p.docs {
@@ -123,6 +125,7 @@ func (s *scorer) accumulate(ctx context.Context) error {
 		}
 	}
 	clear(body)
+	accumulators.Put(a)
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,39 @@ func CachedBytes(x *Index) int {
 	return x.postings.bytes
 }
 
-// SetCacheLimit bounds the decoded postings x keeps; 0 keeps none.
-func SetCacheLimit(x *Index, limit int) {
+// SetCacheLimit bounds the decoded postings x keeps (0 keeps none) and
+// returns the bound it replaced.
+func SetCacheLimit(x *Index, limit int) (old int) {
 	x.postings.mu.Lock()
 	defer x.postings.mu.Unlock()
-	x.postings.limit = limit
+	old, x.postings.limit = x.postings.limit, limit
+	return old
+}
+
+// EmptyCache waits for x's background decoding and empties its cache.
+func EmptyCache(x *Index) {
+	x.postings.fills.Wait()
+	x.postings.mu.Lock()
+	defer x.postings.mu.Unlock()
+	x.postings.reset(nil)
+}
+
+// AccumulatorsZero reports whether an accumulator taken from the pool,
+// most likely the one last put back, is all zero.
+func AccumulatorsZero() bool {
+	a := accumulators.Get().(*accumulator)
+	defer accumulators.Put(a)
+	for _, v := range a.sums {
+		if v != 0 {
+			return false
+		}
+	}
+	for _, w := range a.body {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // SetListThresholds sets the shortest list kept decoded and the shortest

@@ -48,7 +48,8 @@ package bleveindex
 //
 // Sections of other servers are left out by advancing those servers'
 // postings to each section about to enter the top k. Which query terms
-// each returned section holds falls out of scoring.
+// each returned section holds falls out of scoring (accumulate looks them
+// up for the sections it returns).
 
 import (
 	"container/heap"
@@ -194,11 +195,13 @@ func topK(ctx context.Context, r index.IndexReader, cache *postingsCache, clause
 	if err := s.open(ctx, cache, clauses, others); err != nil {
 		return nil, nil, err
 	}
-	score := s.run
-	if s.accumulates() {
-		score = s.accumulate // accumulate.go
+	var err error
+	if sections, ok := s.accumulates(); ok {
+		err = s.accumulate(ctx, sections) // accumulate.go
+	} else {
+		err = s.run(ctx)
 	}
-	if err := score(ctx); err != nil {
+	if err != nil {
 		return nil, nil, err
 	}
 	hits, err := s.results()

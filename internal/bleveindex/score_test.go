@@ -83,7 +83,7 @@ func TestTopKMatchesReference(t *testing.T) {
 	// when not kept, read through bleve, so that each way of reading a list
 	// is compared (zero: unchanged).
 	// And the most postings a search accumulates (accumulate.go) rather
-	// than prunes (-1: unchanged; 0: none).
+	// than prunes (-1: unchanged; 0: only searches with none).
 	type lists struct{ cacheMin, streamMin uint64 }
 	modes := []struct {
 		name       string
@@ -93,7 +93,7 @@ func TestTopKMatchesReference(t *testing.T) {
 		{"default", lists{}, -1},
 		{"all-decoded", lists{1, 1 << 62}, -1},
 		{"all-decoded-pruned", lists{1, 1 << 62}, 0},
-		{"all-decoded-accumulated", lists{1, 1 << 62}, 1 << 40},
+		{"all-decoded-accumulated", lists{1, 1 << 62}, math.MaxInt32},
 		{"streamed-and-kept", lists{20, 300}, -1},
 		{"all-streamed", lists{1 << 62, 0}, -1},
 	}
@@ -111,9 +111,16 @@ func TestTopKMatchesReference(t *testing.T) {
 			reference := map[search]answer.Result{}
 			for _, mode := range modes {
 				if tc.large && mode.name != "default" && mode.name != "all-streamed" && mode.name != "all-decoded-pruned" {
-					continue // the small corpora cover every mode; these the two extremes
+					continue // the small corpora cover every mode; these the default and the extremes
 				}
 				t.Run(mode.name, func(t *testing.T) {
+					// Each mode starts with nothing kept, and all-streamed
+					// keeps nothing (lists missed are otherwise decoded
+					// after the search and found by the next).
+					bleveindex.EmptyCache(x)
+					if mode.name == "all-streamed" {
+						defer bleveindex.SetCacheLimit(x, bleveindex.SetCacheLimit(x, 0))
+					}
 					if mode.lists != (lists{}) {
 						defer bleveindex.SetListThresholds(mode.lists.cacheMin, mode.lists.streamMin)()
 					}
@@ -202,4 +209,86 @@ func spanishDoc(tb testing.TB) *document.Document {
 	}
 	d.ID = id
 	return &d
+}
+
+// TestAccumulateMatchesRun scores the same searches, every list decoded,
+// by accumulation and by MaxScore's run, and wants the very same matches:
+// sections, order, scores bit for bit, terms. Afterwards the arrays an
+// accumulating search puts back are all zero.
+func TestAccumulateMatchesRun(t *testing.T) {
+	seedDocs, err := seeds.Documents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, genQs := generated(3000)
+	for i, d := range gen {
+		if i%10 == 1 {
+			d.Server = "s1"
+		}
+	}
+	corpora := []struct {
+		name    string
+		docs    []*document.Document
+		qs      []string
+		servers [][]string
+	}{
+		{"seeds+spanish", append(append([]*document.Document{}, seedDocs...), spanishDoc(t)),
+			[]string{"Which companies compete with European providers?", "¿Cuánto litio produce Chile?", "electrik buses", "China"}, [][]string{nil}},
+		{"generated", gen, genQs[:80], [][]string{nil, {"s1"}}},
+	}
+	if _, err := os.Stat(filepath.Join(evaldata, "scifact")); err == nil && !testing.Short() {
+		s := loadSet(t, "scifact", "qrels_test.tsv")
+		var qs []string
+		for _, q := range s.Queries {
+			qs = append(qs, q.Text)
+		}
+		corpora = append(corpora, struct {
+			name    string
+			docs    []*document.Document
+			qs      []string
+			servers [][]string
+		}{"scifact", s.Documents(), qs, [][]string{nil}})
+	}
+	defer bleveindex.SetListThresholds(1, 1<<62)()
+	ctx := context.Background()
+	for _, tc := range corpora {
+		t.Run(tc.name, func(t *testing.T) {
+			x := memIndex(t, tc.docs...)
+			compared := 0
+			for _, servers := range tc.servers {
+				for _, limit := range []int{1, 10, 50, 5000} {
+					for _, q := range tc.qs {
+						query := answer.Query{Text: q, Servers: servers, Limit: limit}
+						var got [2]answer.Result
+						for i, most := range []int{0, math.MaxInt32} {
+							restore := bleveindex.SetAccumulateMax(most)
+							if got[i], err = x.Search(ctx, query); err != nil {
+								t.Fatal(err)
+							}
+							restore()
+						}
+						run, acc := got[0].Matches, got[1].Matches
+						if len(run) != len(acc) {
+							t.Fatalf("%q limit %d: accumulated %d matches, run %d", q, limit, len(acc), len(run))
+						}
+						for i := range run {
+							r, a := run[i], acc[i]
+							if r.Ref != a.Ref || math.Float64bits(r.Score) != math.Float64bits(a.Score) ||
+								fmt.Sprint(r.Terms) != fmt.Sprint(a.Terms) || r.Lang != a.Lang {
+								t.Fatalf("%q servers %v limit %d, #%d: accumulated %v %v %v %q, run %v %v %v %q",
+									q, servers, limit, i, a.Ref, a.Score, a.Terms, a.Lang, r.Ref, r.Score, r.Terms, r.Lang)
+							}
+						}
+						compared += len(run)
+					}
+				}
+			}
+			if compared == 0 {
+				t.Fatal("no matches compared")
+			}
+			if !bleveindex.AccumulatorsZero() {
+				t.Error("an accumulator was put back with sums or bits left")
+			}
+		})
+	}
 }
