@@ -40,7 +40,7 @@ import (
 
 // MappingVersion changes whenever the mapping or the analysis changes; an
 // index built by another version is rebuilt.
-const MappingVersion = "7"
+const MappingVersion = "8"
 
 // Field names. Each language has its own stemmed fields (see languages);
 // these are English's.
@@ -376,11 +376,11 @@ func (x *Index) put(docs []*document.Document, hashes []string) error {
 			return errors.New("put: document without id")
 		}
 	}
-	sections := make([][]section, len(docs))
+	sections, langs := make([][]section, len(docs)), make([]*language, len(docs))
 	for i, d := range docs {
-		l := languageOf(d.Meta.Language)
+		langs[i] = languageOf(d.Meta.Language)
 		for id, st := range sectionTexts(d) {
-			sections[i] = append(sections[i], section{id: id, text: st, lang: l})
+			sections[i] = append(sections[i], section{id: id, text: st, lang: langs[i]})
 		}
 	}
 	x.countTokens(sections)
@@ -392,7 +392,7 @@ func (x *Index) put(docs []*document.Document, hashes []string) error {
 		} else if ok {
 			x.forget(b, d.ID, old)
 		}
-		l := languageOf(d.Meta.Language)
+		l := langs[i]
 		server := d.Server
 		if server == "" {
 			server = globalServer

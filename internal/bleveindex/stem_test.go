@@ -35,8 +35,9 @@ func stemOne(f analysis.TokenFilter, word string) string {
 }
 
 // TestStemmersMatchBleve stems every word of the seeds and of the Spanish
-// interview, each several times (found, then remembered), and more words
-// than a stemmer keeps, with ours and with bleve's filters.
+// interview twice (found, then remembered), then more words than a
+// stemmer keeps and words too long to keep, with ours and with bleve's
+// filters, and checks what is kept stays within bounds.
 func TestStemmersMatchBleve(t *testing.T) {
 	var words []string
 	for _, path := range []string{
@@ -62,6 +63,7 @@ func TestStemmersMatchBleve(t *testing.T) {
 	for i := range stemWords + 100 {
 		words = append(words, fmt.Sprintf("generating%dness", i))
 	}
+	words = append(words, strings.Repeat("nationalisation", 3), strings.Repeat("ñ", stemMaxWord/2+1)+"ing")
 	for _, p := range stemmerPairs() {
 		changed := 0
 		for range 2 {
@@ -77,6 +79,18 @@ func TestStemmersMatchBleve(t *testing.T) {
 		}
 		if changed == 0 {
 			t.Errorf("%s: no word of %d changed by stemming", p.name, len(words))
+		}
+		kept := p.ours.(*stemmer).stems
+		if len(kept) != stemWords {
+			t.Errorf("%s: %d stems kept, want the bound %d", p.name, len(kept), stemWords)
+		}
+		for w := range kept {
+			if len(w) > stemMaxWord {
+				t.Errorf("%s: kept the stem of %q, longer than %d bytes", p.name, w, stemMaxWord)
+			}
+		}
+		if _, ok := kept[words[0]]; !ok {
+			t.Errorf("%s: the first word met, %q, is not kept", p.name, words[0])
 		}
 	}
 }
