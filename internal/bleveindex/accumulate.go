@@ -39,10 +39,12 @@ var (
 	// 10,000 passages and near 2^17 on 100,000.
 	accumulateMaxPostings = 1 << 15
 	// accumulateMaxSections bounds the array a search accumulates into
-	// (8 bytes a section, kept between searches while the collector lets
-	// the pool keep it): sections are numbered up to the snapshot's count,
-	// deleted ones included.
-	accumulateMaxSections = 1 << 20
+	// (8 bytes a section; sections are numbered up to the snapshot's
+	// count, deleted ones included). The arrays are kept between searches
+	// only while the collector lets the pool keep them, so a larger
+	// corpus would allocate megabytes a search after each collection; the
+	// bound is the largest corpus measured (100,000 passages) rounded up.
+	accumulateMaxSections = 1 << 17
 )
 
 // accumulator is the scratch of one accumulating search, kept between
