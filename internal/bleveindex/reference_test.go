@@ -1,6 +1,7 @@
 package bleveindex
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -159,7 +160,7 @@ func SearchReference(ctx context.Context, x *Index, q answer.Query) (answer.Resu
 	}
 	slices.SortFunc(all, func(a, b ranked) int {
 		if a.score != b.score {
-			return cmpFloat(b.score, a.score)
+			return cmp.Compare(b.score, a.score)
 		}
 		return strings.Compare(a.id, b.id)
 	})

@@ -52,6 +52,7 @@ package bleveindex
 // up for the sections it returns).
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"fmt"
@@ -261,7 +262,7 @@ func (s *scorer) open(ctx context.Context, cache *postingsCache, clauses []claus
 		p.bound *= p.weight * (1 + 1e-9)
 	}
 	slices.SortStableFunc(s.lists, func(a, b *postingList) int {
-		return cmpFloat(a.bound, b.bound)
+		return cmp.Compare(a.bound, b.bound)
 	})
 	acc := 0.0
 	for _, p := range s.lists {
@@ -315,16 +316,6 @@ func (s *scorer) postings(ctx context.Context, cache *postingsCache, p *postingL
 	}
 	p.docs, p.base, p.bound = d.docs, d.base, d.max
 	return nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // threshold is the score a section must reach to enter the top k, or -Inf
@@ -514,21 +505,11 @@ func (s *scorer) results() ([]hit, error) {
 	copy(out, s.top)
 	slices.SortFunc(out, func(a, b hit) int {
 		if a.score != b.score {
-			return cmpFloat(b.score, a.score)
+			return cmp.Compare(b.score, a.score)
 		}
-		return cmpString(a.id, b.id)
+		return cmp.Compare(a.id, b.id)
 	})
 	return out, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // topHeap is a min-heap of the top k: its root is the worst held.
