@@ -641,37 +641,56 @@ func (x *Index) snapshot(servers []string) (corpusStats, index.IndexReader, erro
 // language the corpus holds; each language's terms are looked for in that
 // language's fields.
 func (x *Index) Search(ctx context.Context, q answer.Query) (answer.Result, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 10
-	}
-	cs, r, err := x.snapshot(q.Servers)
+	p, err := x.prepare(ctx, q)
 	if err != nil {
 		return answer.Result{}, err
 	}
-	defer r.Close()
-	if cs.sections == 0 {
-		return answer.Result{}, nil
-	}
-
-	langs := x.questionLanguages(q.Text, cs.langs)
-	terms, typed, err := x.queryTerms(ctx, r, q.Text, langs, cs)
-	if err != nil {
-		return answer.Result{}, err
-	}
-	res := answer.Result{Terms: terms}
-	if len(terms) == 0 {
+	defer p.r.Close()
+	res := answer.Result{Terms: p.terms}
+	if len(p.terms) == 0 {
 		return res, nil
 	}
-
-	clauses := x.clauses(cs, terms, typed, langs)
-	hits, missed, err := topK(ctx, r, x.postings, clauses, cs.others, limit)
+	clauses := x.clauses(p.cs, p.terms, p.typed, p.langs)
+	hits, missed, err := topK(ctx, p.r, x.postings, clauses, p.cs.others, p.limit)
 	if err != nil {
 		return answer.Result{}, fmt.Errorf("search: %w", err)
 	}
 	x.postings.fill(x.idx, missed)
-	res.Matches = matchesOf(hits, terms)
+	res.Matches = matchesOf(hits, p.terms)
 	return res, nil
+}
+
+// prepared is a question read for a search: the statistics and a reader of
+// the snapshot its servers see, the languages it is read in, its terms and
+// its words as typed (none when no section is seen), and how many
+// sections it wants.
+type prepared struct {
+	cs    corpusStats
+	r     index.IndexReader
+	langs []*language
+	terms []answer.Term
+	typed []typedWord
+	limit int
+}
+
+// prepare reads q for a search. Unless it fails, the caller closes p.r.
+func (x *Index) prepare(ctx context.Context, q answer.Query) (p prepared, err error) {
+	p.limit = q.Limit
+	if p.limit <= 0 {
+		p.limit = 10
+	}
+	if p.cs, p.r, err = x.snapshot(q.Servers); err != nil {
+		return prepared{}, err
+	}
+	if p.cs.sections == 0 {
+		return p, nil
+	}
+	p.langs = x.questionLanguages(q.Text, p.cs.langs)
+	if p.terms, p.typed, err = x.queryTerms(ctx, p.r, q.Text, p.langs, p.cs); err != nil {
+		_ = p.r.Close()
+		return prepared{}, err
+	}
+	return p, nil
 }
 
 // clauses are what a search scores: each term in its language's body

@@ -16,26 +16,15 @@ import (
 // SearchReference is Search with the scoring of score.go done the plain
 // way, for tests to compare with: every posting of every term read through
 // bleve, each section's score summed from the formula, no bounds, no
-// pruning, no decoded lists. The question's terms are found as Search
-// finds them.
+// pruning, no decoded lists. The question is read by prepare, as Search
+// reads it: this checks scoring, not analysis.
 func SearchReference(ctx context.Context, x *Index, q answer.Query) (answer.Result, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 10
-	}
-	cs, r, err := x.snapshot(q.Servers)
+	p, err := x.prepare(ctx, q)
 	if err != nil {
 		return answer.Result{}, err
 	}
-	defer r.Close()
-	if cs.sections == 0 {
-		return answer.Result{}, nil
-	}
-	langs := x.questionLanguages(q.Text, cs.langs)
-	terms, typed, err := x.queryTerms(ctx, r, q.Text, langs, cs)
-	if err != nil {
-		return answer.Result{}, err
-	}
+	defer p.r.Close()
+	cs, r, langs, terms, typed, limit := p.cs, p.r, p.langs, p.terms, p.typed, p.limit
 	res := answer.Result{Terms: terms}
 	if len(terms) == 0 {
 		return res, nil
