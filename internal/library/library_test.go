@@ -262,6 +262,7 @@ func TestAddRejects(t *testing.T) {
 		{"one control character", Upload{Name: "a.txt", Data: []byte("Q: Why?\n\nA: Be\x07cause.\n")}, Invalid, `"a.txt" contains a control character (U+0007) on line 3: the file must be plain text.`},
 		{"PDF", Upload{Name: "a.pdf", Data: []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")}, Invalid, `"a.pdf" is a PDF file: convert it to text first`},
 		{"invalid UTF-8", Upload{Name: "latin1.txt", Data: []byte("Q: Why?\n\nA: Se\xf1or.\n")}, Invalid, `"latin1.txt" is not UTF-8 text (byte 0xf1 on line 3): save it as UTF-8 and upload it again.`},
+		{"invalid UTF-8, lines ended by CR", Upload{Name: "mac.txt", Data: []byte("Q: Why?\r\rA: Se\xf1or.\r")}, Invalid, `"mac.txt" is not UTF-8 text (byte 0xf1 on line 3)`},
 		{"HTML doctype", Upload{Name: "page.txt", Data: []byte("<!DOCTYPE html>\n<p>Q: Why?</p>\n")}, Invalid, `"page.txt" is an HTML page, not a transcript`},
 		{"HTML tag", Upload{Name: "page.html", Data: []byte("  <html lang=en><body>Q: Why?\n\nA: Because.\n")}, Invalid, "is an HTML page"},
 		{"HTML body after a comment", Upload{Name: "p.txt", Data: []byte("<!-- saved -->\n<body>\nQ: Why?\n\nA: Because.\n")}, Invalid, "is an HTML page"},

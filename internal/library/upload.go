@@ -1,7 +1,6 @@
 package library
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -171,41 +170,28 @@ func checkData(name string, data []byte) error {
 	if len(data) > MaxUploadBytes {
 		return userErr(TooLarge, "%s is too large: %s bytes, over the limit of %s bytes (1 MiB).", name, thousands(len(data)), thousands(MaxUploadBytes))
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if len(bytes.TrimSpace(data)) == 0 {
+	p := parse.CheckText(data)
+	if p == nil {
+		return nil
+	}
+	switch p.Fault {
+	case parse.Empty:
 		return userErr(Invalid, "%s is empty.", name)
-	}
-	switch {
-	case bytes.HasPrefix(data, []byte("%PDF-")):
+	case parse.PDF:
 		return userErr(Invalid, "%s is a PDF file: convert it to text first (for example with pdftotext -layout) and upload the text.", name)
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+	case parse.ZIP:
 		return userErr(Invalid, "%s is a ZIP archive or a Word/OpenDocument file: save it as plain text or Markdown and upload that.", name)
-	case bytes.HasPrefix(data, []byte("{\\rtf")):
+	case parse.RTF:
 		return userErr(Invalid, "%s is an RTF file: save it as plain text or Markdown and upload that.", name)
-	}
-	controls, first := 0, -1
-	for i, c := range data {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' {
-			if first < 0 {
-				first = i
-			}
-			controls++
-		}
-	}
-	if bytes.IndexByte(data, 0) >= 0 || controls > 8 || controls > 2 && controls*100 > len(data) {
+	case parse.Binary:
 		return userErr(Invalid, "%s looks like a binary file, not text: save the interview as plain text or Markdown and upload that.", name)
-	}
-	if !utf8.Valid(data) {
-		i := firstInvalid(data)
-		return userErr(Invalid, "%s is not UTF-8 text (byte 0x%02x on line %d): save it as UTF-8 and upload it again.", name, data[i], lineAt(data, i))
-	}
-	if first >= 0 {
-		return userErr(Invalid, "%s contains a control character (U+%04X) on line %d: the file must be plain text.", name, data[first], lineAt(data, first))
-	}
-	if looksHTML(data) {
+	case parse.NotUTF8:
+		return userErr(Invalid, "%s is not UTF-8 text (byte 0x%02x on line %d): save it as UTF-8 and upload it again.", name, p.Byte, p.Line)
+	case parse.Control:
+		return userErr(Invalid, "%s contains a control character (U+%04X) on line %d: the file must be plain text.", name, p.Byte, p.Line)
+	default:
 		return userErr(Invalid, "%s is an HTML page, not a transcript: save the interview as plain text or Markdown and upload that.", name)
 	}
-	return nil
 }
 
 // thousands writes n with comma separators: 1,048,576.
@@ -215,31 +201,4 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-func firstInvalid(data []byte) int {
-	for i := 0; i < len(data); {
-		r, n := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && n <= 1 {
-			return i
-		}
-		i += n
-	}
-	return 0
-}
-
-// lineAt is the 1-based line of byte offset off.
-func lineAt(data []byte, off int) int {
-	return bytes.Count(data[:off], []byte("\n")) + 1
-}
-
-// looksHTML reports an HTML page: a doctype, <html> or <body> near the
-// start, not a transcript that mentions them.
-func looksHTML(data []byte) bool {
-	head := data[:min(len(data), 1024)]
-	lower := bytes.ToLower(bytes.TrimSpace(head))
-	if bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")) {
-		return true
-	}
-	return bytes.HasPrefix(lower, []byte("<")) && (bytes.Contains(lower, []byte("<html")) || bytes.Contains(lower, []byte("<body")))
 }

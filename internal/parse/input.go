@@ -25,27 +25,10 @@ func prepare(data []byte) ([]line, error) {
 	if len(data) > maxSize {
 		return nil, errorf(0, "the file is %.1f MiB; the limit is %d MiB", float64(len(data))/(1<<20), maxSize>>20)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errorf(0, "the file is empty")
+	if p := CheckText(data); p != nil {
+		return nil, p.parseError()
 	}
-	if kind := binaryKind(data); kind != "" {
-		return nil, errorf(0, "%s", kind)
-	}
-	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return nil, errorf(lineAt(data, i), "the file contains NUL bytes: it looks like a binary file, not text")
-	}
-	if !utf8.Valid(data) {
-		i := firstInvalid(data)
-		return nil, errorf(lineAt(data, i), "invalid UTF-8 (byte 0x%02x): the file must be UTF-8 text", data[i])
-	}
-	if i := firstControl(data); i >= 0 {
-		return nil, errorf(lineAt(data, i), "control character U+%04X: the file must be plain text", data[i])
-	}
-	if looksHTML(data) {
-		return nil, errorf(0, "this is an HTML page: save the interview as plain text or Markdown and upload that")
-	}
-	text := string(data)
+	text := string(bytes.TrimPrefix(data, bom))
 	if strings.IndexByte(text, '\r') >= 0 {
 		text = strings.ReplaceAll(text, "\r\n", "\n")
 		text = strings.ReplaceAll(text, "\r", "\n")
@@ -58,17 +41,101 @@ func prepare(data []byte) ([]line, error) {
 	return lines, nil
 }
 
-// binaryKind names well-known binary formats people upload by mistake.
-func binaryKind(data []byte) string {
+var bom = []byte("\xef\xbb\xbf")
+
+// Fault is what keeps a file from being read as text.
+type Fault int
+
+// The faults CheckText finds, in the order it looks for them.
+const (
+	Empty   Fault = iota + 1 // nothing but white space
+	PDF                      // a PDF file
+	ZIP                      // a ZIP archive, or a Word or OpenDocument file
+	RTF                      // an RTF file
+	Binary                   // NUL bytes, or control characters in numbers no text has
+	NotUTF8                  // bytes that are not UTF-8
+	Control                  // a control character in otherwise plain text
+	HTML                     // an HTML page
+)
+
+// TextProblem is why a file cannot be read as text, and where.
+type TextProblem struct {
+	Fault Fault
+	// Line is the 1-based line (LF, CRLF and lone CR end lines) of the
+	// offending byte, and Byte that byte, for Binary (0 for a NUL),
+	// NotUTF8 and Control.
+	Line int
+	Byte byte
+}
+
+// CheckText returns why data, a UTF-8 byte order mark at its start
+// ignored, cannot be a text file, or nil. Size is the caller's to bound.
+func CheckText(data []byte) *TextProblem {
+	data = bytes.TrimPrefix(data, bom)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &TextProblem{Fault: Empty}
+	}
 	switch {
 	case bytes.HasPrefix(data, []byte("%PDF-")):
-		return "this is a PDF file: convert it to text first (for example with pdftotext -layout) and upload the text"
+		return &TextProblem{Fault: PDF}
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		return "this is a ZIP archive or a Word/OpenDocument file: save it as plain text or Markdown and upload that"
+		return &TextProblem{Fault: ZIP}
 	case bytes.HasPrefix(data, []byte("{\\rtf")):
-		return "this is an RTF file: save it as plain text or Markdown and upload that"
+		return &TextProblem{Fault: RTF}
 	}
-	return ""
+	at := func(f Fault, i int) *TextProblem { return &TextProblem{Fault: f, Line: lineAt(data, i), Byte: data[i]} }
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return at(Binary, i)
+	}
+	// C0 controls other than tab, line feed, vertical tab, form feed
+	// (pdftotext's page break) and carriage return.
+	controls, first := 0, -1
+	for i, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' {
+			if first < 0 {
+				first = i
+			}
+			controls++
+		}
+	}
+	if controls > 8 || controls > 2 && controls*100 > len(data) {
+		return at(Binary, first)
+	}
+	if !utf8.Valid(data) {
+		return at(NotUTF8, firstInvalid(data))
+	}
+	if first >= 0 {
+		return at(Control, first)
+	}
+	if looksHTML(data) {
+		return &TextProblem{Fault: HTML}
+	}
+	return nil
+}
+
+// parseError is the problem as Parse reports it.
+func (p *TextProblem) parseError() *Error {
+	switch p.Fault {
+	case Empty:
+		return errorf(0, "the file is empty")
+	case PDF:
+		return errorf(0, "this is a PDF file: convert it to text first (for example with pdftotext -layout) and upload the text")
+	case ZIP:
+		return errorf(0, "this is a ZIP archive or a Word/OpenDocument file: save it as plain text or Markdown and upload that")
+	case RTF:
+		return errorf(0, "this is an RTF file: save it as plain text or Markdown and upload that")
+	case Binary:
+		if p.Byte == 0 {
+			return errorf(p.Line, "the file contains NUL bytes: it looks like a binary file, not text")
+		}
+		return errorf(p.Line, "the file is full of control characters: it looks like a binary file, not text")
+	case NotUTF8:
+		return errorf(p.Line, "invalid UTF-8 (byte 0x%02x): the file must be UTF-8 text", p.Byte)
+	case Control:
+		return errorf(p.Line, "control character U+%04X: the file must be plain text", p.Byte)
+	default:
+		return errorf(0, "this is an HTML page: save the interview as plain text or Markdown and upload that")
+	}
 }
 
 // lineAt returns the 1-based line number of byte offset off, counting LF,
@@ -97,18 +164,6 @@ func firstInvalid(data []byte) int {
 		i += size
 	}
 	return 0
-}
-
-// firstControl returns the offset of the first C0 control character other
-// than tab, line feed, vertical tab, form feed (pdftotext's page break) and
-// carriage return, or -1.
-func firstControl(data []byte) int {
-	for i, c := range data {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' {
-			return i
-		}
-	}
-	return -1
 }
 
 // looksHTML reports whether data is an HTML page rather than a text file

@@ -656,6 +656,7 @@ func TestErrors(t *testing.T) {
 		{"invalid UTF-8 after CRLF", "Q: a\r\nA: b\r\n\xe9\r\n", Options{}, 3, "invalid UTF-8"},
 		{"invalid UTF-8 after lone CR", "Q: a\rA: b\r\xe9\r", Options{}, 3, "invalid UTF-8"},
 		{"control character", "Q: a\n\nA: b\x1b[0m\n", Options{}, 3, "control character U+001B"},
+		{"control characters everywhere", "Q: a\n\nA: \x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\n", Options{}, 3, "looks like a binary file"},
 		{"PDF", "%PDF-1.7\n...", Options{}, 0, "PDF"},
 		{"HTML doctype", "\n<!DOCTYPE html>\n<html><body>Q: a</body></html>", Options{}, 0, "HTML"},
 		{"HTML tag", "<html lang=en>\nQ: a\nA: b", Options{}, 0, "HTML"},
