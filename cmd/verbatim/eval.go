@@ -3,23 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/bleveindex"
 	"github.com/verbatimbot/verbatim/internal/corpus"
-	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/internal/eval"
-	"github.com/verbatimbot/verbatim/internal/parse"
 	"github.com/verbatimbot/verbatim/seeds"
 )
 
@@ -113,7 +107,7 @@ func newEvalSystem(set *eval.Set, tuning bleveindex.Tuning, opt answer.Options) 
 		if docs, err = seeds.Documents(); err != nil {
 			return nil, err
 		}
-		more, err := setDocuments(set.Dir)
+		more, err := eval.LoadDocuments(set.Dir)
 		if err != nil {
 			return nil, err
 		}
@@ -129,40 +123,4 @@ func newEvalSystem(set *eval.Set, tuning bleveindex.Tuning, opt answer.Options) 
 	}
 	a := answer.New(idx, corpus.New(docs...), opt)
 	return &evalSystem{AnswererSystem: eval.AnswererSystem{Answerer: a, BySection: bySection}, index: idx}, nil
-}
-
-// setDocuments parses the files in dir/documents, the documents a question
-// set for the seeds brings besides them (none when there is no such folder).
-func setDocuments(dir string) ([]*document.Document, error) {
-	if dir == "" {
-		return nil, nil
-	}
-	ents, err := os.ReadDir(filepath.Join(dir, "documents"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("question set documents: %w", err)
-	}
-	var docs []*document.Document
-	for _, e := range ents {
-		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		path := filepath.Join(dir, "documents", e.Name())
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("question set documents: %w", err)
-		}
-		d, err := parse.Parse(data, parse.Options{Name: e.Name()})
-		if err != nil {
-			return nil, fmt.Errorf("question set document %s: %w", path, err)
-		}
-		d.ID = strings.TrimSuffix(e.Name(), filepath.Ext(e.Name())) // as seeds/ names its documents
-		if err := d.Validate(); err != nil {
-			return nil, fmt.Errorf("question set document %s: %w", path, err)
-		}
-		docs = append(docs, &d)
-	}
-	return docs, nil
 }

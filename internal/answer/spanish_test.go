@@ -22,16 +22,17 @@ var spanishDir = filepath.Join("..", "..", "evalsets", "es")
 
 func spanishDoc(tb testing.TB) *document.Document {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(spanishDir, "documents", spanishID+".txt"))
+	docs, err := eval.LoadDocuments(spanishDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := parse.Parse(data, parse.Options{Name: spanishID + ".txt"})
-	if err != nil {
-		tb.Fatal(err)
+	for _, d := range docs {
+		if d.ID == spanishID {
+			return d
+		}
 	}
-	d.ID = spanishID
-	return &d
+	tb.Fatalf("no document %s in %s", spanishID, spanishDir)
+	return nil
 }
 
 func TestSpanishDocumentParses(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"github.com/verbatimbot/verbatim/internal/bleveindex"
 	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/internal/eval"
-	"github.com/verbatimbot/verbatim/internal/parse"
 	"github.com/verbatimbot/verbatim/seeds"
 )
 
@@ -198,17 +197,11 @@ func compareMatches(want, got []answer.Match) string {
 // spanishDoc is the Spanish interview of the Spanish evaluation set.
 func spanishDoc(tb testing.TB) *document.Document {
 	tb.Helper()
-	const id = "litio-america-latina"
-	data, err := os.ReadFile(filepath.Join("..", "..", "evalsets", "es", "documents", id+".txt"))
-	if err != nil {
-		tb.Fatal(err)
+	docs, err := eval.LoadDocuments(filepath.Join("..", "..", "evalsets", "es"))
+	if err != nil || len(docs) != 1 {
+		tb.Fatalf("the Spanish set's documents: %d, %v", len(docs), err)
 	}
-	d, err := parse.Parse(data, parse.Options{Name: id + ".txt"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	d.ID = id
-	return &d
+	return docs[0]
 }
 
 // TestAccumulateMatchesRun scores the same searches, every list decoded,
