@@ -252,23 +252,33 @@ func oneLine(s string, n int) string {
 	return s
 }
 
-func runCorpusShow(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("corpus show", flag.ContinueOnError)
+// openDocumentCommand parses the arguments of the command name on one
+// document, its ID and --server (serverUsage says what the server does),
+// and opens the corpus; the caller closes it.
+func openDocumentCommand(name, serverUsage string, args []string, getenv func(string) string, stderr io.Writer) (lib *library.Library, id, server string, err error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	server := fs.String("server", "", "show the document only if this Discord server may see it")
+	fs.StringVar(&server, "server", "", serverUsage)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return err
+		return nil, "", "", err
 	}
 	if len(pos) != 1 {
-		return usageError{"corpus show needs exactly one document ID (see corpus list)"}
+		return nil, "", "", usageError{name + " needs exactly one document ID (see corpus list)"}
 	}
-	lib, err := openCorpus(getenv, stderr)
+	if lib, err = openCorpus(getenv, stderr); err != nil {
+		return nil, "", "", err
+	}
+	return lib, pos[0], server, nil
+}
+
+func runCorpusShow(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	lib, id, server, err := openDocumentCommand("corpus show", "show the document only if this Discord server may see it", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer lib.Close()
-	e, err := lib.Show(pos[0], *server)
+	e, err := lib.Show(id, server)
 	if err != nil {
 		return err
 	}
@@ -284,22 +294,12 @@ func runCorpusShow(args []string, getenv func(string) string, stdout, stderr io.
 }
 
 func runCorpusRemove(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("corpus remove", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	server := fs.String("server", "", "remove the document only if it belongs to this Discord server")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageError{"corpus remove needs exactly one document ID (see corpus list)"}
-	}
-	lib, err := openCorpus(getenv, stderr)
+	lib, id, server, err := openDocumentCommand("corpus remove", "remove the document only if it belongs to this Discord server", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer lib.Close()
-	e, err := lib.Remove(ctx, pos[0], *server)
+	e, err := lib.Remove(ctx, id, server)
 	if err != nil {
 		return err
 	}
