@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/verbatimbot/verbatim/internal/discordtest"
+)
+
+// The questions of the load, as in bot's load tests: a question from the
+// seeds, a misspelt one, two short ones and a name.
+var loadQuestions = []string{
+	"Which companies compete with European providers?", "electrik buses in santiago",
+	"What role do CGTN and Xinhua play?", "buen vivir", "ESG reports",
+}
+
+// wrkScript sends the signed requests of the file named by VERBATIM_REQUESTS
+// (one a line: timestamp, signature and body, separated by tabs), each once,
+// in order, and prints its figures on one line at the end.
+const wrkScript = `
+local reqs = {}
+init = function(args)
+  for line in io.lines(os.getenv("VERBATIM_REQUESTS")) do
+    local stamp, sig, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+    reqs[#reqs + 1] = wrk.format("POST", "/interactions", {
+      ["Content-Type"] = "application/json",
+      ["User-Agent"] = "Discord-Interactions/1.0 (+https://discord.com)",
+      ["X-Signature-Timestamp"] = stamp,
+      ["X-Signature-Ed25519"] = sig,
+    }, body)
+  end
+end
+local i = 0
+request = function()
+  i = i + 1
+  if i > #reqs then i = 1 end -- a replay: refused with 401, counted as non-2xx below
+  return reqs[i]
+end
+done = function(summary, latency, requests)
+  io.write(string.format("verbatim-wrk requests=%d seconds=%.3f non2xx=%d socket=%d timeout=%d p50=%d p90=%d p99=%d max=%d\n",
+    summary.requests, summary.duration / 1e6, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+`
+
+// TestLoadHTTPProcess is the HTTP load of bot's TestLoadHTTP as a deployment
+// meets it: `verbatim serve` in http mode as its own process, logging at
+// info level, and 50 signed /ask kept in flight by wrk, a load generator in
+// C, from another process. Discord sends from its own machines, so the load
+// generator has a CPU to itself (the last, by taskset) and the bot one CPU
+// fewer than the machine (GOMAXPROCS): when the bot's threads and wrk share
+// every core, they take turns in the kernel's time slices, and the tail
+// measures the turns (p99 40-70 ms on this machine's two cores, against
+// 14-20 ms with one for each). Every request is built and signed before the
+// clock starts, by users asking five questions each (the bot's burst). It
+// checks that every request was answered 200, and that the bot counted
+// every question and no error; it logs wrk's latency percentiles and the CPU
+// per /ask of the bot and of wrk for BENCHMARKS.md, and asserts no timing.
+// It needs wrk (Debian's package; .ci/run installs it, and with CI set the
+// test fails without it) and two CPUs, and is skipped without them.
+func TestLoadHTTPProcess(t *testing.T) {
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("wrk not installed: .ci/run installs it")
+		}
+		t.Skip("wrk not installed (apt-get install wrk)")
+	}
+	ncpu := runtime.NumCPU()
+	if ncpu < 2 {
+		t.Skip("one CPU: the bot and the load generator would share it")
+	}
+	wrkCPU := strconv.Itoa(ncpu - 1)
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := discordtest.New(t, discordtest.Options{})
+	p := startServe(t, srv, t.TempDir(), "DISCORD_MODE=http",
+		"DISCORD_PUBLIC_KEY="+hex.EncodeToString(pub), "LOG_LEVEL=info", "GOMAXPROCS="+strconv.Itoa(ncpu-1))
+	if _, err := srv.WaitCommands(p.ctx, srv.Options().GuildID); err != nil {
+		t.Fatalf("commands not registered: %v", err)
+	}
+	p.waitReady()
+
+	// More requests than wrk can send in its run (a 2-CPU machine answers
+	// 3,000-8,000 a second), so that none is replayed.
+	total := 20000 * max(2, ncpu-1)
+	const duration = 2 * time.Second
+	dir := t.TempDir()
+	reqFile := filepath.Join(dir, "requests.tsv")
+	if err := writeSignedAsks(srv, priv, reqFile, total); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "load.lua")
+	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	pid := p.cmd.Process.Pid
+	cpuBefore, err := processCPU(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(p.ctx, "taskset", "-c", wrkCPU, wrk, "-t1", "-c50", "-d"+duration.String(), "--timeout", "5s", "-s", script, "http://"+p.addr)
+	cmd.Env = append(os.Environ(), "VERBATIM_REQUESTS="+reqFile)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk: %v\n%s", err, out)
+	}
+	cpuAfter, err := processCPU(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`verbatim-wrk requests=(\d+) seconds=([\d.]+) non2xx=(\d+) socket=(\d+) timeout=(\d+) p50=(\d+) p90=(\d+) p99=(\d+) max=(\d+)`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("wrk printed no figures:\n%s", out)
+	}
+	n := func(i int) int64 { v, _ := strconv.ParseInt(m[i], 10, 64); return v }
+	requests, non2xx, socket, timeouts := n(1), n(3), n(4), n(5)
+	seconds, _ := strconv.ParseFloat(m[2], 64)
+	if requests == 0 || non2xx != 0 || socket != 0 || timeouts != 0 {
+		t.Fatalf("wrk: %d requests, %d not 200, %d socket errors, %d timeouts (over %d requests: raise total)\n%s",
+			requests, non2xx, socket, timeouts, total, out)
+	}
+	wrkTime := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	us := func(i int) time.Duration { return time.Duration(n(i)) * time.Microsecond }
+	t.Logf("%d signed /ask over HTTP to serve (GOMAXPROCS %d), 50 in flight from wrk (CPU %s): p50 %v p90 %v p99 %v max %v; %.0f req/s; CPU per /ask: bot %v, wrk %v",
+		requests, ncpu-1, wrkCPU, us(6), us(7), us(8), us(9), float64(requests)/seconds,
+		(cpuAfter-cpuBefore)/time.Duration(requests), wrkTime/time.Duration(requests))
+
+	// wrk stops with up to 50 requests in flight and closes their
+	// connections: the bot counts those questions, and fails to answer them
+	// (a Discord error: the request ended before the response). Every other
+	// question was answered without error.
+	_, metrics := p.get("/metrics")
+	asked := metricValue(metrics, "verbatim_questions_total")
+	if asked < float64(requests) || asked > float64(requests+50) {
+		t.Errorf("the bot counted %v questions; wrk had %d answered", asked, requests)
+	}
+	abandoned := metricValue(metrics, `verbatim_errors_total{kind="discord"}`)
+	if e := metricValue(metrics, "verbatim_errors_total"); e != abandoned || abandoned > asked-float64(requests) {
+		t.Errorf("%v errors during the load, %v of them Discord's, with %v questions abandoned by wrk:\n%s\n%s",
+			e, abandoned, asked-float64(requests), metrics, p.stderr.String())
+	}
+	p.stop()
+}
+
+// writeSignedAsks writes n /ask interactions to file, one a line, as the
+// stand-in builds them, signed with key as Discord signs them: timestamp,
+// signature and body, separated by tabs. They are signed on all cores.
+func writeSignedAsks(srv *discordtest.Server, key ed25519.PrivateKey, file string, n int) error {
+	lines := make([]string, n)
+	errs := make([]error, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Go(func() {
+			for i := w; i < n; i += len(errs) {
+				member := discordtest.DefaultMember
+				member.ID = strconv.Itoa(1200000000000000000 + i/5)
+				in := discordtest.Command("ask", discordtest.String("question", loadQuestions[i%len(loadQuestions)]))
+				in.Member = &member
+				_, body, err := srv.HTTPInteraction(in)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				if strings.ContainsAny(string(body), "\t\n") {
+					errs[w] = fmt.Errorf("a body with a tab or newline: %s", body)
+					return
+				}
+				stamp := strconv.FormatInt(time.Now().Unix(), 10)
+				lines[i] = stamp + "\t" + discordtest.Sign(key, stamp, body) + "\t" + string(body)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	for _, l := range lines {
+		w.WriteString(l)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// processCPU is the user and system CPU time process pid has used
+// (/proc/PID/stat, in clock ticks of 1/100 s).
+func processCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("unreadable /proc/%d/stat", pid)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
+// metricValue is the value of a metric without labels, or the sum of a
+// metric's labelled series, in a Prometheus exposition.
+func metricValue(exposition, name string) float64 {
+	var sum float64
+	for _, line := range strings.Split(exposition, "\n") {
+		rest, ok := strings.CutPrefix(line, name)
+		if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '{') {
+			continue
+		}
+		f := strings.Fields(rest[strings.LastIndexByte(rest, '}')+1:])
+		if len(f) == 0 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[0], 64)
+		sum += v
+	}
+	return sum
+}
