@@ -195,3 +195,28 @@ func TestCommandsReadDotEnv(t *testing.T) {
 		t.Error("corpus list used ./data despite .env")
 	}
 }
+
+// An env file that cannot be read is told apart from one that cannot be
+// parsed, and neither message quotes the file.
+func TestServeEnvFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.env")
+	if err := os.WriteFile(bad, []byte("DISCORD_TOKEN=\"s3cr3t-t0ken\nno closing quote\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		path, want string
+	}{
+		{dir, "cannot read the env file"}, // a directory: read fails
+		{bad, "not valid KEY=value lines"},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), []string{"serve", "--env", tt.path}, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("--env %s: err = %v, want %q", tt.path, err, tt.want)
+		}
+		if strings.Contains(fmt_(err)+out.String()+errOut.String(), "s3cr3t") {
+			t.Errorf("--env %s: the token leaked: %v", tt.path, err)
+		}
+	}
+}

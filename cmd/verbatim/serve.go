@@ -127,6 +127,11 @@ func withEnvFile(getenv func(string) string, path string) (func(string) string, 
 	if errors.Is(err, fs.ErrNotExist) {
 		return getenv, nil
 	}
+	if pe := new(fs.PathError); errors.As(err, &pe) {
+		// Unreadable (permissions, a directory): the operating system's
+		// words name the file and the cause, never its contents.
+		return nil, fmt.Errorf("cannot read the env file: %w", pe)
+	}
 	if err != nil {
 		// godotenv's parse errors may quote a line, which could hold the token.
 		return nil, fmt.Errorf("read %s: the file is not valid KEY=value lines", path)
