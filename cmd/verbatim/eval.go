@@ -20,7 +20,7 @@ import (
 func runEval(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	qrels := fs.String("qrels", "", "qrels TSV (default DIR/qrels.tsv, else DIR/qrels_test.tsv)")
+	qrels := fs.String("qrels", "", "qrels TSV (default DIR/qrels.tsv, else DIR/qrels_test.tsv, else DIR/qrels/test.tsv)")
 	runFile := fs.String("run", "", "write a TREC run file here")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	failures := fs.Bool("failures", false, "also list the questions answered wrongly, for failure analysis")

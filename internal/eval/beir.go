@@ -23,8 +23,8 @@ var ErrFormat = errors.New("malformed question set")
 // {"_id","text","metadata"}) and a qrels TSV (a header line, then
 // query-id<TAB>corpus-id<TAB>score).
 //
-// qrelsPath "" means dir/qrels.tsv, or dir/qrels_test.tsv when there is no
-// qrels.tsv. A relative qrelsPath is taken as given when that file exists,
+// qrelsPath "" means the first of dir/qrels.tsv, dir/qrels_test.tsv and
+// dir/qrels/test.tsv (where a stock BEIR download keeps its test split). A relative qrelsPath is taken as given when that file exists,
 // else inside dir. Queries without judgments are dropped unless their
 // metadata has "decline": true. The set is named after dir.
 //
@@ -127,13 +127,13 @@ func qrelsFile(dir, qrelsPath string) (string, error) {
 		}
 		return filepath.Join(dir, qrelsPath), nil
 	}
-	for _, name := range []string{"qrels.tsv", "qrels_test.tsv"} {
+	for _, name := range []string{"qrels.tsv", "qrels_test.tsv", filepath.Join("qrels", "test.tsv")} {
 		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("load question set: no qrels.tsv or qrels_test.tsv in %s: %w", dir, fs.ErrNotExist)
+	return "", fmt.Errorf("load question set: no qrels.tsv, qrels_test.tsv or qrels/test.tsv in %s: %w", dir, fs.ErrNotExist)
 }
 
 // lineError builds an ErrFormat error naming file and line.

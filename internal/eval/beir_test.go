@@ -55,7 +55,11 @@ func writeSet(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,6 +88,16 @@ func TestLoadBEIRQrelsChoice(t *testing.T) {
 			name:  "qrels_test.tsv when there is no qrels.tsv",
 			files: map[string]string{"queries.jsonl": okQueries, "qrels_test.tsv": header + "q2\td2\t1\n"},
 			want:  map[string]map[string]int{"q2": {"d2": 1}},
+		},
+		{
+			name:  "a stock BEIR download's qrels/test.tsv",
+			files: map[string]string{"queries.jsonl": okQueries, "qrels/test.tsv": header + "q2\td1\t1\n", "qrels/train.tsv": header + "q1\td1\t1\n"},
+			want:  map[string]map[string]int{"q2": {"d1": 1}},
+		},
+		{
+			name:  "qrels_test.tsv before qrels/test.tsv",
+			files: map[string]string{"queries.jsonl": okQueries, "qrels_test.tsv": header + "q1\td2\t1\n", "qrels/test.tsv": header + "q2\td1\t1\n"},
+			want:  map[string]map[string]int{"q1": {"d2": 1}},
 		},
 		{
 			name:      "named file inside the folder",
@@ -207,7 +221,7 @@ func TestLoadBEIRErrors(t *testing.T) {
 			name:     "no qrels file",
 			files:    map[string]string{"queries.jsonl": okQueries},
 			wantIs:   fs.ErrNotExist,
-			wantText: "no qrels.tsv or qrels_test.tsv",
+			wantText: "no qrels.tsv, qrels_test.tsv or qrels/test.tsv",
 		},
 	}
 	for _, tt := range tests {
