@@ -26,6 +26,7 @@ const (
 	textInternal  = "Sorry, something went wrong on my side (internal error)."
 	textRateLimit = "You are asking quickly — please wait a few seconds and try again."
 	textBusy      = "I am busy answering other questions — please try again in a moment."
+	textBusyFiles = "I am busy reading other files — please send this one again in a moment."
 	textNoAnswer  = "The corpus does not answer that."
 )
 

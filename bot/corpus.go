@@ -225,7 +225,7 @@ func (b *Bot) corpusAdd(r replier, i *discordgo.Interaction, opts map[string]*di
 	// /ask. One comes free as an upload's reply is sent, so a moderator's
 	// next file may arrive a moment before; it waits that moment.
 	if !sendWithin(b.uploads, struct{}{}, uploadWait) {
-		return b.fail(r, i, textBusy)
+		return b.fail(r, i, textBusyFiles)
 	}
 	defer func() { <-b.uploads }()
 	if err := r.Respond(i, &discordgo.InteractionResponse{

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -570,5 +571,41 @@ func TestCorpusAddAtShutdown(t *testing.T) {
 	}
 	if ids := own(l, h.srv.Options().GuildID); len(ids) != 0 {
 		t.Errorf("documents stored by a stopped upload: %v", ids)
+	}
+}
+
+// TestCorpusAddBusy: with both upload slots held by slow downloads, a third
+// file waits its second, then its moderator is told, privately, to send it
+// again; the two slow ones are added once their downloads end.
+func TestCorpusAddBusy(t *testing.T) {
+	t.Parallel()
+	h, l := startCurated(t)
+	ctx := ctxT(t, 30*time.Second)
+	release := make(chan struct{})
+	var ids []string
+	for i := range 2 {
+		a := h.srv.AddSlowAttachment(fmt.Sprintf("l%d.txt", i), append([]byte(fmt.Sprintf("Title: Lighthouse %d\n\n", i)), lighthouse...), release)
+		id, r, _ := h.interact(t, ctx, corpusCmd("add", discordtest.AttachmentOption("file", a)).By(moderator))
+		if r.Type != discordtest.ResponseDeferredChannelMessage {
+			t.Fatalf("slow upload %d not deferred: %d %s", i, r.Type, r.Data)
+		}
+		ids = append(ids, id)
+	}
+	third := h.add(t, ctx, moderator, "l.txt", lighthouse)
+	if !third.private || !strings.Contains(third.msg.Content, "busy reading other files") {
+		t.Errorf("third upload while two download: %+v", third)
+	}
+	close(release)
+	for _, id := range ids {
+		edit, err := h.srv.WaitEdit(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := decode(t, edit); !strings.Contains(m.Content, "Added") {
+			t.Errorf("slow upload's reply: %q", m.Content)
+		}
+	}
+	if got := own(l, h.srv.Options().GuildID); len(got) != 2 {
+		t.Errorf("documents stored: %v, want the two slow ones", got)
 	}
 }

@@ -240,7 +240,7 @@ func (l *Library) Remove(ctx context.Context, id, server string) (Entry, error) 
 	}
 	switch {
 	case server != "" && s.server == "":
-		return Entry{}, userErr(Forbidden, "%s is answered in every server: only the operator can remove it, from the command line.", quoteID(id))
+		return Entry{}, userErr(Forbidden, "%s is answered in every server: only the bot's operator can remove it (verbatim corpus remove, without --server).", quoteID(id))
 	case server != "" && s.server != server:
 		return Entry{}, notFound(id)
 	}
