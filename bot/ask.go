@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/quote"
 )
 
 const (
@@ -205,16 +207,14 @@ func (b *Bot) answerMessage(res askResult, hide bool) (message, outcome) {
 	}
 	a := res.ans
 	if !a.Answered || len(a.Hits) == 0 {
-		return message{content: declined(a.Suggestions), ephemeral: hide}, outcome{}
+		return declined(a.Suggestions, hide), outcome{}
 	}
 	shown := a.Hits[:min(len(a.Hits), shownHits)]
-	m := message{content: renderHits(shown, "", maxContent), ephemeral: hide}
-	var buttons []discordgo.MessageComponent
-	if first := shown[0]; first.Section > 0 && !first.Whole {
-		if id := "w:" + first.Document + ":" + strconv.Itoa(first.Section); len(id) <= maxCustomID {
-			buttons = append(buttons, discordgo.Button{Label: "Whole answer", Style: discordgo.SecondaryButton, CustomID: id})
-		}
-	}
+	rd := renderHits(shown, "", maxContent, b.requote(a.Terms))
+	shown = shown[:rd.shown]
+	m := message{content: rd.text, ephemeral: hide}
+	buttons := wholeButtons(shown, rd.cut)
+	// Hits that did not fit stay within reach, behind "More results".
 	var rest []document.Ref
 	for _, h := range a.Hits[len(shown):] {
 		rest = append(rest, document.Ref{Document: h.Document, Section: h.Section})
@@ -228,21 +228,70 @@ func (b *Bot) answerMessage(res askResult, hide bool) (message, outcome) {
 	return m, outcome{hits: len(shown)}
 }
 
-// declined is the reply when the corpus does not answer a question.
-func declined(sugs []answer.Suggestion) string {
+// requote quotes a hit's section again, in less room, by the sentences
+// that hold most of the question's terms (or, failing that, cuts its quote).
+func (b *Bot) requote(terms []string) requoter {
+	return func(h answer.Hit, n int) string {
+		if d, ok := b.corpus.Document(h.Document); ok {
+			if q, ok := b.ans.QuoteFor(d, h.Section, terms, n); ok && q.Quote != "" && chars(q.Quote) <= n {
+				return q.Quote
+			}
+		}
+		return cutQuote(h.Quote, n)
+	}
+}
+
+// wholeButtons are "Whole answer" buttons for the hits shown whose quote
+// leaves part of the answer out (cut, from renderHits): named after their
+// question when there are several hits.
+func wholeButtons(shown []answer.Hit, cut []bool) []discordgo.MessageComponent {
+	var buttons []discordgo.MessageComponent
+	for k, h := range shown {
+		id := "w:" + h.Document + ":" + strconv.Itoa(h.Section)
+		if !cut[k] || len(id) > maxCustomID {
+			continue
+		}
+		label := "Whole answer"
+		switch {
+		case len(shown) == 1:
+		case h.Section == 0:
+			label = "Whole introduction"
+		default:
+			label += ": " + clip(strings.Join(strings.Fields(h.Asked), " "), 50)
+		}
+		buttons = append(buttons, discordgo.Button{Label: label, Style: discordgo.SecondaryButton, CustomID: id})
+	}
+	return buttons
+}
+
+// maxSuggestionButtons is how many suggestions get a button.
+const maxSuggestionButtons = 5
+
+// declined is the reply when the corpus does not answer a question: the
+// questions it does answer, numbered, each with a button that shows its
+// answer.
+func declined(sugs []answer.Suggestion, hide bool) message {
 	var b strings.Builder
 	b.WriteString(textNoAnswer)
+	var buttons []discordgo.MessageComponent
 	if len(sugs) > 0 {
 		b.WriteString(" Questions it does answer:")
-		for _, s := range sugs {
-			line := "\n• " + clip(strings.ReplaceAll(s.Question, "\n", " "), 300)
+		for k, s := range sugs {
+			line := fmt.Sprintf("\n**%d.** %s", k+1, plain(clip(strings.Join(strings.Fields(s.Question), " "), 300)))
 			if chars(b.String())+chars(line) > maxContent {
 				break
 			}
 			b.WriteString(line)
+			if id := "w:" + s.Document + ":" + strconv.Itoa(s.Section); len(id) <= maxCustomID && len(buttons) < maxSuggestionButtons {
+				buttons = append(buttons, discordgo.Button{Label: fmt.Sprintf("Answer %d", k+1), Style: discordgo.SecondaryButton, CustomID: id})
+			}
 		}
 	}
-	return b.String()
+	m := message{content: b.String(), ephemeral: hide}
+	if len(buttons) > 0 {
+		m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: buttons}}
+	}
+	return m
 }
 
 // encodeMore packs refs, and as many of the question's terms (the
@@ -318,9 +367,9 @@ func decodeRefs(payload string) []document.Ref {
 	return refs
 }
 
-// sectionHit is a section shown without a question to select from: its
-// opening sentences.
-func (b *Bot) sectionHit(d *document.Document, section, quoteChars int) (answer.Hit, bool) {
+// sectionHit is a section shown without a question to select from, whole
+// (its quote is the whole answer, to be cut to fit).
+func (b *Bot) sectionHit(d *document.Document, section int) (answer.Hit, bool) {
 	var text string
 	h := answer.Hit{Document: d.ID, Title: d.Meta.Title, Section: section, Speaker: d.Meta.Interviewee}
 	if section == 0 {
@@ -339,10 +388,61 @@ func (b *Bot) sectionHit(d *document.Document, section, quoteChars int) (answer.
 	if strings.TrimSpace(text) == "" {
 		return h, false
 	}
-	h.Quote = cutQuote(text, quoteChars)
-	h.Whole = h.Quote == text
+	h.Quote, h.Whole = text, true
 	h.Link = b.ans.Link(d, section)
 	return h, true
+}
+
+// answerParts splits h's quote, a whole answer, into messages of at most
+// limit characters under its heading, at sentence ends (a sentence longer
+// than a message is cut at a word, with "…"): each part but the first
+// opens with "…", each but the last ends with it, and the heading says
+// which part it is.
+func answerParts(h answer.Hit, limit int) []string {
+	text := strings.TrimSpace(h.Quote)
+	head := heading(h, math.MaxInt)
+	if chars(head) > limit/3 {
+		head = heading(h, longLink)
+	}
+	const label = " · part 99 of 99"
+	room := limit - chars(head) - len(label) - 1
+	sents := quote.Sentences(text)
+	var chunks []string
+	for i := 0; i < len(sents); {
+		mark := func(j int) string { // sentences i..j with their ellipses
+			q := text[sents[i].Start:sents[j].End]
+			if i > 0 {
+				q = quote.Ellipsis + " " + q
+			}
+			if j+1 < len(sents) {
+				q += " " + quote.Ellipsis
+			}
+			return q
+		}
+		j := i
+		for j < len(sents) && chars(blockQuote(mark(j))) <= room {
+			j++
+		}
+		if j == i { // one sentence longer than a message
+			chunks = append(chunks, fitQuote(answer.Hit{Quote: mark(i)}, room, nil))
+			i++
+			continue
+		}
+		chunks = append(chunks, mark(j-1))
+		i = j
+	}
+	if len(chunks) == 0 {
+		chunks = []string{text}
+	}
+	out := make([]string, len(chunks))
+	for k, c := range chunks {
+		partOf := ""
+		if len(chunks) > 1 {
+			partOf = fmt.Sprintf(" · part %d of %d", k+1, len(chunks))
+		}
+		out[k] = hardClip(head+partOf+"\n"+blockQuote(c), limit)
+	}
+	return out
 }
 
 // handleButton answers a click on one of the bot's buttons; all state is in
@@ -351,19 +451,32 @@ func (b *Bot) handleButton(r replier, i *discordgo.Interaction, id string) outco
 	kind, payload, _ := strings.Cut(id, ":")
 	switch kind {
 	case "w":
-		doc, sec, _ := strings.Cut(payload, ":")
+		// "doc:section" under an answer or a suggestion opens the whole
+		// answer privately; "doc:section:part" turns its pages.
+		doc, rest, _ := strings.Cut(payload, ":")
+		sec, p, paging := strings.Cut(rest, ":")
 		n, err := strconv.Atoi(sec)
 		d, ok := b.document(doc, i.GuildID)
 		if err != nil || !ok {
 			return b.fail(r, i, "That document is no longer in the corpus.")
 		}
-		h, ok := b.sectionHit(d, n, maxContent)
+		h, ok := b.sectionHit(d, n)
 		if !ok {
 			return b.fail(r, i, "That answer is no longer in the corpus.")
 		}
-		h.Quote = fullText(d, n) // renderHits cuts it at sentences to fit
-		m := message{content: renderHits([]answer.Hit{h}, "", maxContent), ephemeral: true}
-		return outcome{hits: 1, err: b.respond(r, i, m, false)}
+		parts := answerParts(h, maxContent)
+		part, _ := strconv.Atoi(p)
+		part = min(max(part, 0), len(parts)-1)
+		m := message{content: parts[part], ephemeral: true}
+		prev := fmt.Sprintf("w:%s:%d:%d", doc, n, part-1)
+		next := fmt.Sprintf("w:%s:%d:%d", doc, n, part+1)
+		if len(parts) > 1 && len(prev) <= maxCustomID && len(next) <= maxCustomID {
+			m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.Button{Label: "Previous part", Style: discordgo.SecondaryButton, CustomID: prev, Disabled: part == 0},
+				discordgo.Button{Label: "Next part", Style: discordgo.SecondaryButton, CustomID: next, Disabled: part == len(parts)-1},
+			}}}
+		}
+		return outcome{hits: 1, err: b.respond(r, i, m, paging)}
 	case "m":
 		// Buttons from before the terms were kept have none: those quote
 		// each section's opening.
@@ -374,15 +487,19 @@ func (b *Bot) handleButton(r replier, i *discordgo.Interaction, id string) outco
 			if !ok {
 				continue
 			}
-			if h, ok := b.ans.QuoteFor(d, r.Section, terms); ok && strings.TrimSpace(h.Quote) != "" {
+			if h, ok := b.ans.QuoteFor(d, r.Section, terms, 0); ok && strings.TrimSpace(h.Quote) != "" {
 				hits = append(hits, h)
 			}
 		}
 		if len(hits) == 0 {
 			return b.fail(r, i, "Those results are no longer in the corpus.")
 		}
-		m := message{content: renderHits(hits, "", maxContent), ephemeral: true}
-		return outcome{hits: len(hits), err: b.respond(r, i, m, false)}
+		rd := renderHits(hits, "", maxContent, b.requote(terms))
+		m := message{content: rd.text, ephemeral: true}
+		if buttons := wholeButtons(hits[:rd.shown], rd.cut); len(buttons) > 0 {
+			m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: buttons}}
+		}
+		return outcome{hits: rd.shown, err: b.respond(r, i, m, false)}
 	case "q":
 		doc, p, _ := strings.Cut(payload, ":")
 		page, _ := strconv.Atoi(p)
@@ -393,12 +510,4 @@ func (b *Bot) handleButton(r replier, i *discordgo.Interaction, id string) outco
 		return outcome{err: b.respond(r, i, questionsPage(d, page), true)}
 	}
 	return b.fail(r, i, "That button is not mine any more.")
-}
-
-// fullText is a section's whole answer (or the introduction).
-func fullText(d *document.Document, section int) string {
-	if s, ok := d.Section(section); ok {
-		return s.Answer()
-	}
-	return strings.Join(d.Intro, "\n\n")
 }

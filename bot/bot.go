@@ -32,8 +32,9 @@ type Answerer interface {
 	// Link returns the link to a section's question in its source, or "".
 	Link(d *document.Document, section int) string
 	// QuoteFor quotes a section as the answer to a question whose terms
-	// (answer.Answer.Terms) are terms; false when there is no such section.
-	QuoteFor(d *document.Document, section int, terms []string) (answer.Hit, bool)
+	// (answer.Answer.Terms) are terms, in at most maxChars characters (the
+	// answerer's own bound when 0); false when there is no such section.
+	QuoteFor(d *document.Document, section int, terms []string, maxChars int) (answer.Hit, bool)
 }
 
 // Corpus gives the bot the documents; *corpus.Set is one.

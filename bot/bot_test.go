@@ -360,11 +360,23 @@ func TestBot(t *testing.T) {
 	})
 
 	t.Run("off topic", func(t *testing.T) {
-		_, _, m := h.interact(t, ctx, ask("What is the capital of France?"))
-		if !strings.Contains(m.Content, "does not answer") || !strings.Contains(m.Content, "•") || strings.Contains(m.Content, "> ") {
+		id, _, m := h.interact(t, ctx, ask("What is the capital of France?"))
+		if !strings.Contains(m.Content, "does not answer") || !strings.Contains(m.Content, "**1.** ") || strings.Contains(m.Content, "> ") {
 			t.Errorf("off-topic: %q", m.Content)
 		}
 		checkNoMentions(t, m)
+		// Each suggestion has a button that shows its answer, privately.
+		first, _, _ := strings.Cut(strings.TrimPrefix(m.Content[strings.Index(m.Content, "**1.** "):], "**1.** "), "\n")
+		b := button(m, "Answer 1")
+		if b == "" {
+			t.Fatalf("no Answer 1 button: %+v", m.Components)
+		}
+		_, r, a := h.interact(t, ctx, discordtest.Component(b).On(id))
+		if r.Type != discordtest.ResponseChannelMessage || a.Flags&discordtest.FlagEphemeral == 0 || !strings.Contains(a.Content, "\n> ") ||
+			!strings.Contains(a.Content, first[:40]) {
+			t.Errorf("the first suggestion's answer, for %q: %d %s", first, r.Type, r.Data)
+		}
+		checkNoMentions(t, a)
 	})
 
 	t.Run("empty question", func(t *testing.T) {
@@ -630,7 +642,12 @@ func TestButtonsSurviveRestart(t *testing.T) {
 			t.Errorf("%s: %d %s", id, r.Type, r.Data)
 		}
 	}
-	_, _, m := h.interact(t, ctx, discordtest.Component("w:no-such-doc:1"))
+	// A whole answer's part button updates the message it is on.
+	_, r, m := h.interact(t, ctx, discordtest.Component("w:spcis-china-latin-america-technology:2:0"))
+	if r.Type != discordtest.ResponseUpdateMessage || !strings.Contains(m.Content, "> ") {
+		t.Errorf("part button: %d %s", r.Type, r.Data)
+	}
+	_, _, m = h.interact(t, ctx, discordtest.Component("w:no-such-doc:1"))
 	if m.Flags&discordtest.FlagEphemeral == 0 {
 		t.Errorf("stale button: %+v", m)
 	}
@@ -643,11 +660,11 @@ type quoteRecorder struct {
 	terms [][]string
 }
 
-func (q *quoteRecorder) QuoteFor(d *document.Document, section int, terms []string) (answer.Hit, bool) {
+func (q *quoteRecorder) QuoteFor(d *document.Document, section int, terms []string, maxChars int) (answer.Hit, bool) {
 	q.mu.Lock()
 	q.terms = append(q.terms, terms)
 	q.mu.Unlock()
-	return q.Answerer.QuoteFor(d, section, terms)
+	return q.Answerer.QuoteFor(d, section, terms, maxChars)
 }
 
 // TestMoreResultsQuotedForTheQuestion clicks "More results" and checks

@@ -26,10 +26,10 @@ func (b *Bot) handleSources(r replier, i *discordgo.Interaction) outcome {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "**%s** — `/questions` lists a document's questions.", count(len(docs), "document"))
 	for k, d := range docs {
-		title := escapeLinkText(clip(d.Meta.Title, 150))
-		line := "\n• " + title
+		title := clip(d.Meta.Title, 150)
+		line := "\n• " + plain(strings.Join(strings.Fields(title), " "))
 		if d.Meta.SourceURL != "" {
-			line = fmt.Sprintf("\n• [%s](%s)", title, escapeURL.Replace(d.Meta.SourceURL))
+			line = "\n• " + linkTo(title, d.Meta.SourceURL, false)
 		}
 		line += fmt.Sprintf(" — %d questions (`%s`)", len(d.Sections), clip(d.ID, 100))
 		if chars(sb.String())+chars(line)+30 > maxContent {

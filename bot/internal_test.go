@@ -2,8 +2,10 @@ package bot
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/quote"
 )
 
 func TestLimiterBoundedMemory(t *testing.T) {
@@ -63,7 +66,11 @@ func TestRenderHitsFits(t *testing.T) {
 		{Title: "Doc", Asked: "Q?", Speaker: "S", Quote: long},
 		{Title: "Doc", Asked: "", Speaker: "S", Quote: "Short.\n\nTwo paragraphs."},
 	}
-	out := renderHits(hits, "", maxContent)
+	rd := renderHits(hits, "", maxContent, nil)
+	out := rd.text
+	if rd.shown != 3 || chars(out) > maxContent {
+		t.Errorf("%d hits shown of 3", rd.shown)
+	}
 	if chars(out) > maxContent {
 		t.Fatalf("%d chars", chars(out))
 	}
@@ -143,7 +150,7 @@ func TestPlainEscapesMarkdown(t *testing.T) {
 	for in, want := range map[string]string{
 		"It was *the* turning point":     `It was \*the\* turning point`,
 		"snake_case and `code` ~~gone~~": "snake\\_case and \\`code\\` \\~\\~gone\\~\\~",
-		"||spoiler|| [text](http://x)":   `\|\|spoiler\|\| \[text\](http://x)`,
+		"||spoiler|| [text](http://x)":   `\|\|spoiler\|\| \[text\](<http://x>)`,
 		"<@123> <t:1:R> > quoted":        `\<@123\> \<t:1:R\> \> quoted`,
 		"# Heading\n- item\n12. item":    "\\# Heading\n\\- item\n12\\. item",
 		`back\slash`:                     `back\\slash`,
@@ -154,7 +161,7 @@ func TestPlainEscapesMarkdown(t *testing.T) {
 		}
 	}
 	h := answer.Hit{Asked: "Why *now*?", Speaker: "A_B", Title: "T", Quote: "It was *the* turning point."}
-	got := renderHits([]answer.Hit{h}, "", maxContent)
+	got := renderHits([]answer.Hit{h}, "", maxContent, nil).text
 	if !strings.Contains(got, `> It was \*the\* turning point.`) || !strings.Contains(got, `**Why \*now\*?**`) || !strings.Contains(got, `A\_B`) {
 		t.Errorf("rendered:\n%s", got)
 	}
@@ -182,4 +189,141 @@ func FuzzDecodeMore(f *testing.F) {
 			t.Fatalf("custom_id of %d bytes", len(id))
 		}
 	})
+}
+
+// Addresses in corpus text are left as written, in <…>: Discord would link
+// them with the escapes' backslashes in them.
+func TestPlainKeepsURLs(t *testing.T) {
+	for in, want := range map[string]string{
+		"see https://example.org/report_2023#findings.":   "see <https://example.org/report_2023#findings>.",
+		"(https://x.test/a_b) and *this*":                 `(<https://x.test/a_b>) and \*this\*`,
+		"https://en.wikipedia.org/wiki/Soft_(power), yes": "<https://en.wikipedia.org/wiki/Soft_(power)>, yes",
+		"two: http://a.test/x_y _http://b.test/x_":        `two: <http://a.test/x_y> \_<http://b.test/x>\_`,
+		"only a scheme https:// here_":                    `only a scheme https:// here\_`,
+	} {
+		if got := plain(in); got != want {
+			t.Errorf("plain(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A question that needs no escaping is the link's text; one that does is
+// shown as escaped text with a short link after it, since Discord shows
+// escapes inside a link's text as they are. Links are in <…> (no preview).
+func TestLinkTo(t *testing.T) {
+	if got := linkTo("What is soft power?", "https://x.test/a(b)", true); got != "**[What is soft power?](<https://x.test/a%28b%29>)**" {
+		t.Errorf("plain question: %q", got)
+	}
+	if got := linkTo("What is *buen vivir* [really]?", "https://x.test/", true); got != `**What is \*buen vivir\* \[really\]?** [↗](<https://x.test/>)` {
+		t.Errorf("question with markdown: %q", got)
+	}
+	if got := linkTo("1. Who\nasked?", "https://x.test/", false); got != `1\. Who asked? [↗](<https://x.test/>)` {
+		t.Errorf("numbered question on two lines: %q", got)
+	}
+}
+
+// Room is shared out: a short quote is shown whole, and the long ones share
+// what it leaves; a quote cut to fit is quoted again by the requoter, whose
+// choice of sentences is kept.
+func TestRenderHitsShares(t *testing.T) {
+	long := strings.Repeat("A sentence about the energy transition and its costs. ", 40)
+	hits := []answer.Hit{
+		{Title: "D", Asked: "Q1?", Quote: long, Document: "d", Section: 1},
+		{Title: "D", Asked: "Q2?", Quote: "Short and whole.", Whole: true, Document: "d", Section: 2},
+		{Title: "D", Asked: "Q3?", Quote: long, Document: "d", Section: 3},
+	}
+	var asked []int
+	fit := func(h answer.Hit, n int) string {
+		asked = append(asked, h.Section)
+		return cutQuote("Chosen for the question. "+h.Quote, n)
+	}
+	rd := renderHits(hits, "", maxContent, fit)
+	if rd.shown != 3 || !strings.Contains(rd.text, "> Short and whole.") {
+		t.Fatalf("shown %d:\n%s", rd.shown, rd.text)
+	}
+	if c := chars(rd.text); c > maxContent || c < maxContent*9/10 {
+		t.Errorf("%d characters of %d used", c, maxContent)
+	}
+	if strings.Count(rd.text, "> Chosen for the question.") != 2 || slices.Contains(asked, 2) {
+		t.Errorf("requoted sections %v:\n%s", asked, rd.text)
+	}
+	if !rd.cut[0] || rd.cut[1] || !rd.cut[2] {
+		t.Errorf("cut = %v, want the two long ones", rd.cut)
+	}
+}
+
+// A long question link is left out of its heading before a hit is dropped;
+// one that fills a message still leaves the quote.
+func TestRenderHitsLongLinks(t *testing.T) {
+	q := strings.Repeat("Many words of an answer. ", 30)
+	for _, n := range []int{700, 1900} {
+		link := "https://x.test/" + strings.Repeat("p", n)
+		hits := []answer.Hit{
+			{Title: "D", Asked: "First?", Link: link, Quote: q},
+			{Title: "D", Asked: "Second?", Link: link, Quote: q},
+			{Title: "D", Asked: "Third?", Link: "https://x.test/short", Quote: q},
+		}
+		rd := renderHits(hits, "", maxContent, nil)
+		if rd.shown != 3 || chars(rd.text) > maxContent || !strings.Contains(rd.text, "(<https://x.test/short>)") {
+			t.Errorf("links of %d: %d hits shown, %d chars:\n%s", n, rd.shown, chars(rd.text), rd.text)
+		}
+	}
+}
+
+// cutQuote stays within its bound when it keeps an ellipsis at each end.
+func TestCutQuoteBothEllipses(t *testing.T) {
+	q := "… " + strings.Repeat("Word after word in one sentence. ", 10) + "…"
+	for n := 20; n < chars(q); n += 7 {
+		if got := cutQuote(q, n); chars(got) > n {
+			t.Fatalf("cutQuote(%d) gave %d: %q", n, chars(got), got)
+		}
+	}
+}
+
+// A whole answer longer than a message comes in parts, each within the
+// limit, which together hold every word of it in order.
+func TestAnswerParts(t *testing.T) {
+	var sb strings.Builder
+	for k := range 90 {
+		fmt.Fprintf(&sb, "Sentence %d says something about *soft power* in the region. ", k)
+		if k%10 == 9 {
+			sb.WriteString("\n\n")
+		}
+	}
+	text := strings.TrimSpace(sb.String())
+	parts := answerParts(answer.Hit{Title: "D", Asked: "Q?", Link: "https://x.test/", Quote: text}, maxContent)
+	if len(parts) < 3 {
+		t.Fatalf("%d parts for %d characters", len(parts), chars(text))
+	}
+	var words []string
+	for k, p := range parts {
+		if chars(p) > maxContent || !strings.Contains(p, fmt.Sprintf("part %d of %d", k+1, len(parts))) {
+			t.Errorf("part %d: %d chars:\n%s", k+1, chars(p), p)
+		}
+		_, body, _ := strings.Cut(p, "\n> ")
+		body = strings.NewReplacer("\n>", " ", "\\", "", quote.Ellipsis, " ").Replace(body)
+		words = append(words, strings.Fields(body)...)
+	}
+	if got, want := strings.Join(words, " "), strings.Join(strings.Fields(text), " "); got != want {
+		t.Errorf("the parts do not hold the answer:\n%.300s\nwant\n%.300s", got, want)
+	}
+}
+
+// Suggestions are corpus text, escaped like the rest, numbered, each with
+// a button that opens its answer.
+func TestDeclinedSuggestions(t *testing.T) {
+	m := declined([]answer.Suggestion{
+		{Document: "d", Section: 2, Question: "See [click here](https://evil.example) <@123> *now*"},
+		{Document: "d", Section: 5, Question: "Plain?"},
+	}, true)
+	if strings.Contains(m.content, "[click here](") || strings.Contains(m.content, "<@123>") || !strings.Contains(m.content, `**1.** See \[click here\](<https://evil.example>) \<@123\> \*now\*`) {
+		t.Errorf("content: %s", m.content)
+	}
+	if !m.ephemeral || len(m.components) != 1 {
+		t.Fatalf("message: %+v", m)
+	}
+	row := m.components[0].(discordgo.ActionsRow)
+	if len(row.Components) != 2 || row.Components[1].(discordgo.Button).CustomID != "w:d:5" || row.Components[1].(discordgo.Button).Label != "Answer 2" {
+		t.Errorf("buttons: %+v", row.Components)
+	}
 }

@@ -1,7 +1,11 @@
 package bot
 
 import (
+	"cmp"
 	"fmt"
+	"math"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -47,6 +51,9 @@ func cutQuote(q string, n int) string {
 	if lead {
 		budget -= 2
 	}
+	if trail {
+		budget -= 2
+	}
 	ex := quote.Select(inner, nil, quote.Options{MaxSentences: 1 << 20, MaxChars: max(budget, 8)})
 	out := ex.Text
 	if trail && !ex.CutAfter {
@@ -82,11 +89,37 @@ var markdownEscaper = strings.NewReplacer(
 	`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`,
 	`[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`, `#`, `\#`)
 
+// bareURL finds web addresses in corpus text. Discord links them as they
+// stand, backslashes included, so they are not escaped but put in <…>:
+// shown as written (without the brackets), linked, and not unfurled.
+var bareURL = regexp.MustCompile(`https?://[^\s<>]+`)
+
 // plain escapes corpus text for a message (newlines kept).
 func plain(s string) string {
-	s = markdownEscaper.Replace(s)
+	var b strings.Builder
+	for {
+		loc := bareURL.FindStringIndex(s)
+		if loc == nil {
+			break
+		}
+		u := s[loc[0]:loc[1]]
+		// Punctuation that ends a sentence, or markdown, is not the address's.
+		u = strings.TrimRight(u, `.,;:!?'"*_~|`)
+		if !strings.Contains(u, "(") {
+			u = strings.TrimRight(u, ")")
+		}
+		if strings.HasSuffix(u, "://") { // no address after the scheme
+			b.WriteString(markdownEscaper.Replace(s[:loc[1]]))
+			s = s[loc[1]:]
+			continue
+		}
+		b.WriteString(markdownEscaper.Replace(s[:loc[0]]))
+		b.WriteString("<" + u + ">")
+		s = s[loc[0]+len(u):]
+	}
+	b.WriteString(markdownEscaper.Replace(s))
 	// A line starting "- " or "1. " would become a list.
-	lines := strings.Split(s, "\n")
+	lines := strings.Split(b.String(), "\n")
 	for i, l := range lines {
 		t := strings.TrimLeft(l, " ")
 		indent := l[:len(l)-len(t)]
@@ -114,25 +147,45 @@ func orderedItem(t string) int {
 	return 0
 }
 
-// escapeLinkText keeps a question a link's text: escaped, on one line.
-func escapeLinkText(s string) string { return plain(strings.ReplaceAll(s, "\n", " ")) }
-
 // escapeURL keeps a link's URL inside its markdown parentheses, and
 // inside the angle brackets of an unembedded link.
 var escapeURL = strings.NewReplacer(`(`, `%28`, `)`, `%29`, " ", "%20", "<", "%3C", ">", "%3E")
 
-// heading is a hit's question, linked when there is a link, with who is
-// quoted from which document.
-func heading(h answer.Hit) string {
+// linkTo renders label as a link to url, in bold when bold. The link is
+// in <…>, so that Discord does not unfurl the page under the message
+// (its preview would show words that are not quotations). Discord shows the
+// backslashes of escapes inside a link's text as they are, so a label that
+// needs escaping is written as text, escaped, with a short link after it.
+func linkTo(label, url string, bold bool) string {
+	label = strings.Join(strings.Fields(label), " ")
+	target := "(<" + escapeURL.Replace(url) + ">)"
+	em := ""
+	if bold {
+		em = "**"
+	}
+	if esc := plain(label); esc != label {
+		return em + esc + em + " [↗]" + target
+	}
+	return em + "[" + label + "]" + target + em
+}
+
+// longLink is the longest question link kept in a heading when room is
+// short: past it, the question is shown without its link rather than a
+// quote dropped.
+const longLink = 300
+
+// heading is a hit's question, linked when there is a link (and it is no
+// longer than maxLink), with who is quoted from which document.
+func heading(h answer.Hit, maxLink int) string {
 	var b strings.Builder
 	asked := clip(strings.TrimSpace(h.Asked), 300)
 	switch {
 	case asked == "":
 		b.WriteString("**From the introduction**")
-	case h.Link != "":
-		fmt.Fprintf(&b, "**[%s](%s)**", escapeLinkText(asked), escapeURL.Replace(h.Link))
+	case h.Link != "" && len(h.Link) <= maxLink:
+		b.WriteString(linkTo(asked, h.Link, true))
 	default:
-		fmt.Fprintf(&b, "**%s**", plain(asked))
+		fmt.Fprintf(&b, "**%s**", plain(strings.Join(strings.Fields(asked), " ")))
 	}
 	b.WriteString("\n— ")
 	if h.Speaker != "" {
@@ -142,33 +195,103 @@ func heading(h answer.Hit) string {
 	return b.String()
 }
 
+// requoter quotes a hit's section again in at most n characters.
+type requoter func(h answer.Hit, n int) string
+
+// rendering is hits rendered as one message.
+type rendering struct {
+	text  string
+	shown int    // the first shown hits are in it; the others did not fit
+	cut   []bool // for each hit shown: its quote leaves part of its answer out
+}
+
+// minQuote is the least room a quote is given: with less, a hit is dropped
+// rather than shown as a scrap.
+const minQuote = 60
+
 // renderHits renders hits as headings and block quotes within limit
-// characters, cutting the quotes at sentence boundaries (and dropping the
-// last hits if even that is not enough).
-func renderHits(hits []answer.Hit, prefix string, limit int) string {
+// characters, after prefix. Room is shared out: a quote that fits takes
+// what it needs, and what it leaves goes to the others. A quote given less
+// than it needs is quoted again in that room by fit (for a question, the
+// sentences of its answer that answer it; nil cuts the quote at sentence
+// ends from its start). When room is short, long question links are left
+// out before a hit is; hits are dropped from the end when even minQuote
+// each does not fit.
+func renderHits(hits []answer.Hit, prefix string, limit int, fit requoter) rendering {
+	if fit == nil {
+		fit = func(h answer.Hit, n int) string { return cutQuote(h.Quote, n) }
+	}
 	for n := len(hits); n > 0; n-- {
-		heads := make([]string, n)
-		fixed := chars(prefix)
-		for k := range n {
-			heads[k] = heading(hits[k])
-			fixed += chars(heads[k]) + 1 + 2 // newline, and the blank line between hits
-		}
-		per := (limit - fixed) / n
-		if per < 60 {
-			continue
-		}
-		parts := make([]string, n)
-		for k := range n {
-			// Each line costs "> ", each escaped character a backslash.
-			budget := per - countLines(hits[k].Quote)*2 - (chars(plain(hits[k].Quote)) - chars(hits[k].Quote))
-			parts[k] = heads[k] + "\n" + blockQuote(cutQuote(hits[k].Quote, budget))
-		}
-		out := prefix + strings.Join(parts, "\n\n")
-		if chars(out) <= limit {
-			return out
+		for _, maxLink := range []int{math.MaxInt, longLink} {
+			if r, ok := renderEach(hits[:n], prefix, limit, fit, maxLink); ok {
+				return r
+			}
 		}
 	}
-	return hardClip(prefix+"(The answer is too long to show here.)", limit)
+	return rendering{text: hardClip(prefix+"(The answer is too long to show here.)", limit)}
+}
+
+// renderEach renders all of hits within limit, or reports that they do not fit.
+func renderEach(hits []answer.Hit, prefix string, limit int, fit requoter, maxLink int) (rendering, bool) {
+	n := len(hits)
+	heads := make([]string, n)
+	fixed := chars(prefix) + 2*(n-1) // a blank line between hits
+	need := make([]int, n)
+	for k, h := range hits {
+		heads[k] = heading(h, maxLink)
+		fixed += chars(heads[k]) + 1 // and the newline under it
+		need[k] = chars(blockQuote(h.Quote))
+	}
+	room := limit - fixed
+	if room < n*minQuote {
+		return rendering{}, false
+	}
+	give := share(need, room)
+	r := rendering{shown: n, cut: make([]bool, n)}
+	parts := make([]string, n)
+	for k, h := range hits {
+		q := h.Quote
+		if give[k] < need[k] {
+			q = fitQuote(h, give[k], fit)
+			r.cut[k] = true
+		} else {
+			r.cut[k] = !h.Whole
+		}
+		parts[k] = heads[k] + "\n" + blockQuote(q)
+	}
+	r.text = prefix + strings.Join(parts, "\n\n")
+	return r, chars(r.text) <= limit
+}
+
+// fitQuote quotes h again so that its block quote takes at most room
+// characters: the "> " of each line and the escapes count too.
+func fitQuote(h answer.Hit, room int, fit requoter) string {
+	budget := room
+	for range 4 {
+		q := fit(h, max(budget, 8))
+		over := chars(blockQuote(q)) - room
+		if over <= 0 {
+			return q
+		}
+		budget -= over
+	}
+	return cutQuote(h.Quote, max(room/2, 8)) // escapes on every character: half is safe
+}
+
+// share divides room among quotes that need need characters each: the
+// smallest take what they need, and the rest share what is left alike.
+func share(need []int, room int) []int {
+	order := make([]int, len(need))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(need[a], need[b]) })
+	give := make([]int, len(need))
+	for j, k := range order {
+		give[k] = min(need[k], room/(len(order)-j))
+		room -= give[k]
+	}
+	return give
 }
 
 // countLines is how many lines text has; each costs "> " in a block quote.

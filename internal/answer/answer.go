@@ -403,15 +403,17 @@ func (a *Answerer) hit(h Hit, terms []Term) (Hit, bool) {
 			weights[terms[i].Text] = max(weights[terms[i].Text], terms[i].Weight)
 		}
 	}
-	return a.quoted(h, d, an, weights), true
+	return a.quoted(h, d, an, weights, a.opt.QuoteChars), true
 }
 
 // QuoteFor returns section of d quoted as the answer to a question whose
 // terms (Answer.Terms, or the first of them) are terms: the sentences that
-// hold the most of them, each term counting alike. It is how a section
-// found for a question is quoted later, when the question itself is gone
-// (a button's state holds its terms); false when d has no such section.
-func (a *Answerer) QuoteFor(d *document.Document, section int, terms []string) (Hit, bool) {
+// hold the most of them, each term counting alike, in at most maxChars
+// characters (the Options' QuoteChars when maxChars is 0 or less). It is
+// how a section found for a question is quoted later, when the question
+// itself is gone (a button's state holds its terms), or in less room than
+// the answer had; false when d has no such section.
+func (a *Answerer) QuoteFor(d *document.Document, section int, terms []string, maxChars int) (Hit, bool) {
 	an := a.analysed(d, section)
 	if an == nil {
 		return Hit{}, false
@@ -420,19 +422,22 @@ func (a *Answerer) QuoteFor(d *document.Document, section int, terms []string) (
 	for _, t := range terms {
 		weights[t] = 1
 	}
-	return a.quoted(Hit{Ref: document.Ref{Document: d.ID, Section: section}}, d, an, weights), true
+	if maxChars <= 0 {
+		maxChars = a.opt.QuoteChars
+	}
+	return a.quoted(Hit{Ref: document.Ref{Document: d.ID, Section: section}}, d, an, weights, maxChars), true
 }
 
 // quoted fills in h, a section of d analysed as an, quoting the sentences
-// that hold the most weight of the question's terms.
-func (a *Answerer) quoted(h Hit, d *document.Document, an *analysed, weights map[string]float64) Hit {
+// that hold the most weight of the question's terms in at most maxChars.
+func (a *Answerer) quoted(h Hit, d *document.Document, an *analysed, weights map[string]float64, maxChars int) Hit {
 	var marks []quote.Mark
 	for _, t := range an.tokens {
 		if w, ok := weights[t.Term]; ok {
 			marks = append(marks, quote.Mark{Start: t.Start, End: t.End, Term: t.Term, Weight: w})
 		}
 	}
-	ex := quote.SelectIn(an.text, an.sents, marks, quote.Options{MaxSentences: a.opt.QuoteSentences, MaxChars: a.opt.QuoteChars})
+	ex := quote.SelectIn(an.text, an.sents, marks, quote.Options{MaxSentences: a.opt.QuoteSentences, MaxChars: maxChars})
 	h.Document, h.Title, h.Section = d.ID, d.Meta.Title, h.Ref.Section
 	h.Quote, h.Whole = ex.Text, !ex.CutBefore && !ex.CutAfter
 	if s, ok := d.Section(h.Ref.Section); ok {

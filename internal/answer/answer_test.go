@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/bleveindex"
@@ -352,20 +353,26 @@ func TestQuoteFor(t *testing.T) {
 			continue
 		}
 		found = true
-		opening, ok := a.QuoteFor(d, k, nil)
+		opening, ok := a.QuoteFor(d, k, nil, 0)
 		if !ok || strings.Contains(opening.Quote, "power imbalance") || strings.HasPrefix(opening.Quote, quote.Ellipsis) {
 			t.Fatalf("with no terms, section %d is not quoted by its opening: %q", k, opening.Quote)
 		}
-		h, ok := a.QuoteFor(d, k, ans.Terms)
+		h, ok := a.QuoteFor(d, k, ans.Terms, 0)
 		if !ok || !strings.Contains(h.Quote, "power imbalance") || h.Asked != s.Question || h.Section != k || h.Link == "" {
 			t.Errorf("section %d for %q: %+v", k, ans.Terms, h)
 		}
-		checkVerbatim(t, set, answer.Answer{Hits: []answer.Hit{h, opening}})
+		// In less room, still the sentence that holds them, whole or cut at
+		// a word with "…", never the opening instead.
+		short, ok := a.QuoteFor(d, k, ans.Terms, 200)
+		if !ok || utf8.RuneCountInString(short.Quote) > 200 || !strings.Contains(short.Quote, "power imbalance") || len(short.Quote) >= len(h.Quote) {
+			t.Errorf("section %d in 200 characters: %d chars %q (in the default room: %d)", k, utf8.RuneCountInString(short.Quote), short.Quote, utf8.RuneCountInString(h.Quote))
+		}
+		checkVerbatim(t, set, answer.Answer{Hits: []answer.Hit{h, opening, short}})
 	}
 	if !found {
 		t.Fatal(`no seed section speaks of a "power imbalance": the test checks nothing`)
 	}
-	if _, ok := a.QuoteFor(d, len(d.Sections)+1, ans.Terms); ok {
+	if _, ok := a.QuoteFor(d, len(d.Sections)+1, ans.Terms, 0); ok {
 		t.Error("a section past the last was quoted")
 	}
 	// Terms are what some section holds, weightiest first: a word the

@@ -14,7 +14,7 @@ type Service interface {
 	Ask(ctx context.Context, question, server string, top int) (answer.Answer, error)
 	Search(ctx context.Context, question, server string, k int) (answer.Ranking, error)
 	Link(d *document.Document, section int) string
-	QuoteFor(d *document.Document, section int, terms []string) (answer.Hit, bool)
+	QuoteFor(d *document.Document, section int, terms []string, maxChars int) (answer.Hit, bool)
 }
 
 // Answerer counts the questions asked through it. Every caller that answers
@@ -70,6 +70,6 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 func (a *Answerer) Link(d *document.Document, section int) string { return a.next.Link(d, section) }
 
 // QuoteFor returns next's quote.
-func (a *Answerer) QuoteFor(d *document.Document, section int, terms []string) (answer.Hit, bool) {
-	return a.next.QuoteFor(d, section, terms)
+func (a *Answerer) QuoteFor(d *document.Document, section int, terms []string, maxChars int) (answer.Hit, bool) {
+	return a.next.QuoteFor(d, section, terms, maxChars)
 }

@@ -84,7 +84,7 @@ func (f *fakeService) Search(_ context.Context, q, _ string, _ int) (answer.Rank
 
 func (f *fakeService) Link(d *document.Document, n int) string { return fmt.Sprintf("%s#q%d", d.ID, n) }
 
-func (f *fakeService) QuoteFor(d *document.Document, n int, terms []string) (answer.Hit, bool) {
+func (f *fakeService) QuoteFor(d *document.Document, n int, terms []string, _ int) (answer.Hit, bool) {
 	return answer.Hit{Document: d.ID, Section: n, Quote: strings.Join(terms, " ")}, true
 }
 
@@ -130,7 +130,7 @@ func TestAnswererCounts(t *testing.T) {
 	if got := a.Link(&document.Document{ID: "d"}, 2); got != "d#q2" {
 		t.Errorf("Link = %q", got)
 	}
-	if h, ok := a.QuoteFor(&document.Document{ID: "d"}, 3, []string{"soft", "power"}); !ok || h.Section != 3 || h.Quote != "soft power" {
+	if h, ok := a.QuoteFor(&document.Document{ID: "d"}, 3, []string{"soft", "power"}, 0); !ok || h.Section != 3 || h.Quote != "soft power" {
 		t.Errorf("QuoteFor = %+v %v", h, ok)
 	}
 	reg.Error("discord")
