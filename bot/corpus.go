@@ -15,7 +15,10 @@ import (
 )
 
 // Curator curates the documents of a server; *library.Library is one.
-// Errors meant for users are *library.Error, whose Msg is shown as it is.
+// Errors meant for users are *library.Error, whose Msg is shown as it is
+// (but for NotFound: the bot names its own list command). An entry
+// returned with an error means the change was made but the index not yet
+// updated; the library catches up within seconds.
 type Curator interface {
 	// Add parses and stores an uploaded document, answerable at once.
 	Add(ctx context.Context, u library.Upload) (library.Entry, error)
@@ -201,10 +204,28 @@ func (b *Bot) curatorFailed(r replier, i *discordgo.Interaction, op string, err 
 
 // curatorError is the user's text for err, and the outcome to log.
 func curatorError(op string, err error) (string, outcome) {
-	if le, ok := errors.AsType[*library.Error](err); ok && le.Msg != "" {
+	le, ok := errors.AsType[*library.Error](err)
+	switch {
+	case ok && le.Kind == library.NotFound:
+		return textNoSuchDoc, outcome{} // the library's text names the CLI's list command
+	case ok && le.Msg != "":
 		return le.Msg, outcome{}
 	}
 	return textInternal, outcome{err: fmt.Errorf("corpus %s: %w", op, err)}
+}
+
+// indexPending reports whether a curator's err came after its change was
+// made: stored or removed, the index not yet updated.
+func indexPending(e library.Entry, err error) bool { return err != nil && e.ID != "" }
+
+// editReply replaces a deferred response with text, without buttons.
+func editReply(r replier, i *discordgo.Interaction, text string) error {
+	text = hardClip(text, maxContent)
+	comps := []discordgo.MessageComponent{}
+	if err := r.Edit(i, &discordgo.WebhookEdit{Content: &text, Components: &comps, AllowedMentions: noMentions()}); err != nil {
+		return fmt.Errorf("edit deferred reply: %w", err)
+	}
+	return nil
 }
 
 // corpusAdd adds the attached file. The attachment is checked at once; the
@@ -255,6 +276,9 @@ func (b *Bot) corpusAdd(r replier, i *discordgo.Interaction, opts map[string]*di
 			Title: stringOpt(opts, "title"), URL: stringOpt(opts, "url"), Format: stringOpt(opts, "format"),
 		})
 		switch {
+		case indexPending(e, err):
+			// Stored: a re-upload would be a duplicate, so it must not read as a failure.
+			text, out.hits, out.err = addedMessage(e, false), 1, fmt.Errorf("corpus add: %w", err)
 		case errors.Is(err, context.Canceled) && errors.Is(context.Cause(ctx), errShuttingDown):
 			text = textRestarting // refused before anything was stored
 		case err != nil:
@@ -262,13 +286,11 @@ func (b *Bot) corpusAdd(r replier, i *discordgo.Interaction, opts map[string]*di
 			text, res = curatorError("add", err)
 			out.err = res.err
 		default:
-			text, out.hits = addedMessage(e), 1
+			text, out.hits = addedMessage(e, true), 1
 		}
 	}
-	text = hardClip(text, maxContent)
-	comps := []discordgo.MessageComponent{}
-	if err := r.Edit(i, &discordgo.WebhookEdit{Content: &text, Components: &comps, AllowedMentions: noMentions()}); err != nil {
-		out.err = errors.Join(out.err, fmt.Errorf("edit deferred reply: %w", err))
+	if err := editReply(r, i, text); err != nil {
+		out.err = errors.Join(out.err, err)
 	}
 	return out
 }
@@ -300,6 +322,8 @@ func (b *Bot) corpusRemove(r replier, i *discordgo.Interaction, id string) outco
 	case e.Server == "":
 		return b.fail(r, i, fmt.Sprintf("**%s** was added by the operator for every server: it can only be removed from the command line.", plain(oneLine(e.Title, 150))))
 	case e.Server != i.GuildID:
+		// Not with *library.Library, whose Show hides other servers'
+		// documents; the bot checks all the same, as it does permissions.
 		return b.fail(r, i, textNoSuchDoc)
 	}
 	confirm := "c:rm:" + e.ID
@@ -329,19 +353,44 @@ func (b *Bot) handleCorpusButton(r replier, i *discordgo.Interaction, id string)
 	case "no":
 		return b.private(r, i, "Cancelled: nothing was removed.", true)
 	case "rm":
-		ctx, cancel := context.WithTimeout(context.Background(), removeTime)
-		defer cancel()
-		e, err := b.Curator.Remove(ctx, doc, i.GuildID)
-		if err != nil {
-			text, out := curatorError("remove", err)
-			if res := b.private(r, i, text, true); res.err != nil {
-				out.err = errors.Join(out.err, res.err)
-			}
-			return out
-		}
-		return b.private(r, i, fmt.Sprintf("Removed **%s** (`%s`): it is no longer answered in this server.", plain(oneLine(e.Title, 150)), e.ID), true)
+		return b.removeConfirmed(r, i, doc)
 	}
 	return b.fail(r, i, "That button is not mine any more.")
+}
+
+// removeConfirmed removes doc once its removal is confirmed. Removing can
+// wait seconds for the store's lock, past Discord's 3 s for a first
+// response: the click is acknowledged at once, and the confirmation then
+// replaced with the result.
+func (b *Bot) removeConfirmed(r replier, i *discordgo.Interaction, doc string) outcome {
+	if err := r.Respond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredMessageUpdate,
+		Data: &discordgo.InteractionResponseData{AllowedMentions: noMentions()},
+	}); err != nil {
+		// Not removed: the moderator could not be told.
+		return outcome{deferred: true, err: fmt.Errorf("defer: %w", err)}
+	}
+	out := outcome{deferred: true}
+	ctx, cancel := context.WithTimeout(context.Background(), removeTime)
+	defer cancel()
+	e, err := b.Curator.Remove(ctx, doc, i.GuildID)
+	title := plain(oneLine(e.Title, 150))
+	var text string
+	switch {
+	case indexPending(e, err):
+		text = fmt.Sprintf("Removed **%s** (`%s`): it will stop being answered in this server within a few seconds.", title, e.ID)
+		out.err = fmt.Errorf("corpus remove: %w", err)
+	case err != nil:
+		var res outcome
+		text, res = curatorError("remove", err)
+		out.err = res.err
+	default:
+		text = fmt.Sprintf("Removed **%s** (`%s`): it is no longer answered in this server.", title, e.ID)
+	}
+	if err := editReply(r, i, text); err != nil {
+		out.err = errors.Join(out.err, err)
+	}
+	return out
 }
 
 // handleCorpusAutocomplete suggests document ids for show and remove; only
@@ -383,10 +432,15 @@ func entryChoices(entries []library.Entry, typed string, removable bool, guild s
 // oneLine is a label on one line.
 func oneLine(s string, n int) string { return clip(strings.Join(strings.Fields(s), " "), n) }
 
-// addedMessage says what was understood of an added document.
-func addedMessage(e library.Entry) string {
+// addedMessage says what was understood of an added document, and whether
+// it is indexed, so answered already.
+func addedMessage(e library.Entry, indexed bool) string {
+	when := "It is answered in this server now."
+	if !indexed {
+		when = "It will be answered in this server within a few seconds."
+	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "Added **%s** as `%s`. It is answered in this server now.", plain(oneLine(e.Title, 200)), e.ID)
+	fmt.Fprintf(&sb, "Added **%s** as `%s`. %s", plain(oneLine(e.Title, 200)), e.ID, when)
 	writeDetails(&sb, e)
 	if q := plain(oneLine(e.FirstQuestion, 400)); q != "" {
 		fmt.Fprintf(&sb, "\nFirst question: “%s”", q)

@@ -3,8 +3,9 @@ package bot_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -109,7 +110,8 @@ func corpusCmd(sub string, opts ...discordtest.Option) discordtest.Interaction {
 }
 
 // reply is what the bot finally said to an interaction: the response, and
-// the message after the edit when the response was a deferral.
+// the message after the edit when the response was a deferral (of a new
+// message or of a button's message update).
 type reply struct {
 	id       string
 	typ      int
@@ -123,7 +125,7 @@ func (h *harness) reply(t *testing.T, ctx context.Context, in discordtest.Intera
 	id, r, m := h.interact(t, ctx, in)
 	out := reply{id: id, typ: r.Type, private: m.Flags&discordtest.FlagEphemeral != 0, msg: m}
 	checkNoMentions(t, m)
-	if r.Type == discordtest.ResponseDeferredChannelMessage {
+	if r.Type == discordtest.ResponseDeferredChannelMessage || r.Type == discordtest.ResponseDeferredUpdateMessage {
 		out.deferred = true
 		edit, err := h.srv.WaitEdit(ctx, id)
 		if err != nil {
@@ -306,7 +308,7 @@ func TestCorpusAddAskRemove(t *testing.T) {
 			t.Errorf("show: %+v", r)
 		}
 		r = h.reply(t, ctx, inB(corpusCmd("show", discordtest.String("id", id))).By(moderator))
-		if !r.private || strings.Contains(r.msg.Content, "Marta") {
+		if !r.private || strings.Contains(r.msg.Content, "Marta") || !strings.Contains(r.msg.Content, "/corpus list") {
 			t.Errorf("show from B: %+v", r)
 		}
 		_, ar, m := h.interact(t, ctx, discordtest.Autocomplete("corpus",
@@ -362,7 +364,7 @@ func TestCorpusAddAskRemove(t *testing.T) {
 		}
 		// A moderator of another guild.
 		c = h.reply(t, ctx, inB(discordtest.Component(confirm)).By(moderator))
-		if c.typ != discordtest.ResponseUpdateMessage || strings.Contains(c.msg.Content, "Removed") {
+		if c.typ != discordtest.ResponseDeferredUpdateMessage || strings.Contains(c.msg.Content, "Removed") || !strings.Contains(c.msg.Content, "/corpus list") {
 			t.Errorf("confirm from B: %+v", c)
 		}
 		c = h.reply(t, ctx, inB(corpusCmd("remove", discordtest.String("id", id))).By(moderator))
@@ -389,7 +391,7 @@ func TestCorpusAddAskRemove(t *testing.T) {
 	t.Run("remove, confirmed after a restart", func(t *testing.T) {
 		// No state but the custom_id: a button from an earlier process works.
 		c := h.reply(t, ctx, discordtest.Component("c:rm:"+id).By(roleModerator))
-		if c.typ != discordtest.ResponseUpdateMessage || !strings.Contains(c.msg.Content, "Removed") || len(c.msg.Components) != 0 {
+		if c.typ != discordtest.ResponseDeferredUpdateMessage || !strings.Contains(c.msg.Content, "Removed") || len(c.msg.Components) != 0 {
 			t.Errorf("confirm: %+v", c)
 		}
 		if ids := own(l, discordtest.DefaultGuildID); len(ids) != 0 {
@@ -399,7 +401,7 @@ func TestCorpusAddAskRemove(t *testing.T) {
 			t.Errorf("answered after removal: %q", m.Content)
 		}
 		c = h.reply(t, ctx, discordtest.Component("c:rm:"+id).By(roleModerator))
-		if c.typ != discordtest.ResponseUpdateMessage || strings.Contains(c.msg.Content, "Removed") || !strings.Contains(c.msg.Content, "no document") {
+		if c.typ != discordtest.ResponseDeferredUpdateMessage || strings.Contains(c.msg.Content, "Removed") || !strings.Contains(c.msg.Content, "/corpus list") {
 			t.Errorf("second confirm: %+v", c)
 		}
 	})
@@ -607,5 +609,148 @@ func TestCorpusAddBusy(t *testing.T) {
 	}
 	if got := own(l, h.srv.Options().GuildID); len(got) != 2 {
 		t.Errorf("documents stored: %v, want the two slow ones", got)
+	}
+}
+
+// blockedRemover is a library whose Remove waits for release, as one
+// waiting for the store's lock does.
+type blockedRemover struct {
+	*lib.Library
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (c blockedRemover) Remove(ctx context.Context, id, server string) (lib.Entry, error) {
+	close(c.entered)
+	select {
+	case <-c.release:
+	case <-ctx.Done():
+		return lib.Entry{}, ctx.Err()
+	}
+	return c.Library.Remove(ctx, id, server)
+}
+
+// TestCorpusRemoveSlow: a confirmed removal that takes long is acknowledged
+// (a deferred update) before it ends, so within Discord's 3 s whatever the
+// store does; the confirmation then says it was removed.
+func TestCorpusRemoveSlow(t *testing.T) {
+	t.Parallel()
+	c := blockedRemover{entered: make(chan struct{}), release: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(c.release) })
+	h, l := startCurated(t, func(b *bot.Bot) {
+		c.Library = b.Curator.(*lib.Library)
+		b.Curator = c
+	})
+	t.Cleanup(release) // before the bot's shutdown, which waits for the removal
+	ctx := ctxT(t, 30*time.Second)
+	if r := h.add(t, ctx, moderator, "lighthouse.txt", lighthouse); !strings.Contains(r.msg.Content, "Added") {
+		t.Fatalf("add: %+v", r)
+	}
+	r := h.reply(t, ctx, corpusCmd("remove", discordtest.String("id", own(l, discordtest.DefaultGuildID)[0])).By(moderator))
+	confirm := button(r.msg, "Remove")
+	if confirm == "" {
+		t.Fatalf("confirmation: %+v", r)
+	}
+	id, err := h.srv.Interact(ctx, discordtest.Component(confirm).On(r.id).By(moderator))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.entered:
+	case <-ctx.Done():
+		t.Fatal("Remove not called")
+	}
+	// Removing before answering would leave this waiting until release.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	resp, err := h.srv.WaitResponse(wctx, id)
+	if err != nil {
+		t.Fatalf("no response while Remove waits: %v", err)
+	}
+	if resp.Type != discordtest.ResponseDeferredUpdateMessage {
+		t.Errorf("response type %d, want a deferred update", resp.Type)
+	}
+	checkNoMentions(t, decode(t, resp.Data))
+	if len(own(l, discordtest.DefaultGuildID)) != 1 {
+		t.Fatalf("removed before the response")
+	}
+	release()
+	edit, err := h.srv.WaitEdit(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := decode(t, edit)
+	checkNoMentions(t, m)
+	if !strings.Contains(m.Content, "Removed") || len(m.Components) != 0 {
+		t.Errorf("after removal: %s", edit)
+	}
+	if raw, ok := h.srv.Original(r.id); !ok {
+		t.Errorf("confirmation gone")
+	} else if o := decode(t, raw); o.Flags&discordtest.FlagEphemeral == 0 || !strings.Contains(o.Content, "Removed") || len(o.Components) != 0 {
+		t.Errorf("confirmation after removal: %s", raw)
+	}
+	if ids := own(l, discordtest.DefaultGuildID); len(ids) != 0 {
+		t.Errorf("still stored: %v", ids)
+	}
+}
+
+var errIndex = errors.New("index: no space left on device")
+
+// unindexed is a library whose index update fails after every change, as
+// *library.Library reports it: the entry, and an error.
+type unindexed struct{ *lib.Library }
+
+func (c unindexed) Add(ctx context.Context, u lib.Upload) (lib.Entry, error) {
+	e, err := c.Library.Add(ctx, u)
+	if err != nil {
+		return e, err
+	}
+	return e, fmt.Errorf("document %s is stored but not yet searchable: %w", e.ID, errIndex)
+}
+
+func (c unindexed) Remove(ctx context.Context, id, server string) (lib.Entry, error) {
+	e, err := c.Library.Remove(ctx, id, server)
+	if err != nil {
+		return e, err
+	}
+	return e, fmt.Errorf("document %s is removed but still in the index: %w", id, errIndex)
+}
+
+// TestCorpusIndexPending: a document stored (or removed) whose index update
+// failed is reported as added (or removed), answered (or not) within
+// seconds, not as an internal error; the error is still logged.
+func TestCorpusIndexPending(t *testing.T) {
+	t.Parallel()
+	k := newKinds()
+	h, l := startCurated(t, func(b *bot.Bot) {
+		b.Curator = unindexed{b.Curator.(*lib.Library)}
+		b.OnError = k.add
+	})
+	ctx := ctxT(t, 30*time.Second)
+
+	r := h.add(t, ctx, moderator, "lighthouse.txt", lighthouse)
+	ids := own(l, discordtest.DefaultGuildID)
+	if len(ids) != 1 {
+		t.Fatalf("stored %v", ids)
+	}
+	c := r.msg.Content
+	if !strings.Contains(c, "Added") || !strings.Contains(c, ids[0]) || !strings.Contains(c, "within a few seconds") ||
+		strings.Contains(c, "answered in this server now") || strings.Contains(c, textInternal) {
+		t.Errorf("add: %q", c)
+	}
+	if got := k.next(t); got != bot.ErrorAnswer {
+		t.Errorf("add: OnError %q", got)
+	}
+
+	r = h.reply(t, ctx, discordtest.Component("c:rm:"+ids[0]).By(moderator))
+	c = r.msg.Content
+	if !strings.Contains(c, "Removed") || !strings.Contains(c, "within a few seconds") || strings.Contains(c, textInternal) {
+		t.Errorf("remove: %q", c)
+	}
+	if got := k.next(t); got != bot.ErrorAnswer {
+		t.Errorf("remove: OnError %q", got)
+	}
+	if ids := own(l, discordtest.DefaultGuildID); len(ids) != 0 {
+		t.Errorf("still stored: %v", ids)
 	}
 }
