@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -358,11 +359,13 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 func (b *Bot) handle(r replier, i *discordgo.Interaction) {
 	start := time.Now()
 	attrs := []any{"guild", i.GuildID}
-	r = markingReplier{r}
+	tr := &trackingReplier{r: markingReplier{r}}
+	r = tr
 	defer func() {
-		if r := recover(); r != nil {
-			b.log.Error("panic handling interaction", append(attrs, "panic", fmt.Sprint(r))...)
+		if p := recover(); p != nil {
+			b.log.Error("panic handling interaction", append(attrs, "panic", fmt.Sprint(p))...)
 			b.reportError(ErrorPanic)
+			b.tellPanic(tr, i)
 		}
 	}()
 	var res outcome
@@ -527,6 +530,64 @@ type discordError struct{ err error }
 
 func (e discordError) Error() string { return e.err.Error() }
 func (e discordError) Unwrap() error { return e.err }
+
+// trackingReplier remembers the interaction's first response, so that a
+// handler that panics can still be answered.
+type trackingReplier struct {
+	r         replier
+	responded atomic.Int32 // 0, or the type of the first response sent
+}
+
+func (t *trackingReplier) Respond(i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
+	err := t.r.Respond(i, resp)
+	if err == nil {
+		t.responded.CompareAndSwap(0, int32(resp.Type))
+	}
+	return err
+}
+
+func (t *trackingReplier) Edit(i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
+	return t.r.Edit(i, e)
+}
+
+func (t *trackingReplier) DeleteOriginal(i *discordgo.Interaction) error {
+	return t.r.DeleteOriginal(i)
+}
+
+func (t *trackingReplier) Followup(i *discordgo.Interaction, p *discordgo.WebhookParams) error {
+	return t.r.Followup(i, p)
+}
+
+// tellPanic answers an interaction whose handler panicked with the
+// internal-error text: as its response when it had none, or privately in
+// place of the "thinking…" of a deferral. A failure here is logged, never raised.
+func (b *Bot) tellPanic(t *trackingReplier, i *discordgo.Interaction) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("panic telling the user of a panic", "panic", fmt.Sprint(p))
+		}
+	}()
+	var err error
+	switch discordgo.InteractionResponseType(t.responded.Load()) {
+	case 0:
+		if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+			err = t.Respond(i, &discordgo.InteractionResponse{
+				Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+				Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}},
+			})
+		} else {
+			err = b.fail(t, i, textInternal).err
+		}
+	case discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		// Errors are private, and the deferral may be public: replace it.
+		err = errors.Join(t.DeleteOriginal(i), t.Followup(i, &discordgo.WebhookParams{
+			Content: textInternal, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions(),
+		}))
+	}
+	if err != nil {
+		b.log.Error("telling the user of a panic", "err", err)
+	}
+}
 
 // markingReplier marks its replier's errors as Discord's.
 type markingReplier struct{ r replier }

@@ -696,3 +696,57 @@ func TestMoreResultsQuotedForTheQuestion(t *testing.T) {
 		}
 	}
 }
+
+// panickingQuoter panics when the bot quotes a section again to fit a
+// message, which it does on the interaction's own goroutine.
+type panickingQuoter struct{ bot.Answerer }
+
+func (panickingQuoter) QuoteFor(*document.Document, int, []string, int) (answer.Hit, bool) {
+	panic("quoting failed")
+}
+
+// TestPanicAnswered: a handler that panics still answers, privately, with
+// the internal-error text: as its response, or in place of its deferral;
+// the bot goes on answering.
+func TestPanicAnswered(t *testing.T) {
+	t.Parallel()
+	ans, _ := library(t)
+	for _, deferFirst := range []bool{false, true} {
+		h := start(t, setup{answerer: panickingQuoter{ans}, tune: func(b *bot.Bot) {
+			if deferFirst {
+				b.DeferAfter = -1 // defer every /ask
+			}
+		}})
+		ctx := ctxT(t, 10*time.Second)
+		// Three long answers for this one: one is cut to fit, so quoted again.
+		id, r, m := h.interact(t, ctx, ask("sustainability companies ecological transition"))
+		if deferFirst {
+			if r.Type != discordtest.ResponseDeferredChannelMessage {
+				t.Fatalf("not deferred: %d", r.Type)
+			}
+			fs, err := h.srv.WaitFollowups(ctx, id, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m = decode(t, fs[0])
+			if orig, ok := h.srv.Original(id); ok {
+				t.Errorf("the deferral stays after the panic: %s", orig)
+			}
+		}
+		if !strings.Contains(m.Content, "internal error") || m.Flags&discordtest.FlagEphemeral == 0 {
+			t.Errorf("deferred %v: after a panic the user got %+v", deferFirst, m)
+		}
+		checkNoMentions(t, m)
+		id, r, m = h.interact(t, ctx, ask("Hikvision"))
+		if r.Type == discordtest.ResponseDeferredChannelMessage {
+			edit, err := h.srv.WaitEdit(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m = decode(t, edit)
+		}
+		if !strings.Contains(m.Content, "Hikvision") {
+			t.Errorf("deferred %v: no answer after the panic: %q", deferFirst, m.Content)
+		}
+	}
+}

@@ -519,10 +519,11 @@ func TestOnError(t *testing.T) {
 		t.Errorf("kind %q, want answer", got)
 	}
 
-	// A handler panics: 500, OnError hears "panic".
-	var se *discordtest.StatusError
-	if _, _, err := h.srv.InteractHTTP(ctx, h.endpoint, h.key, discordtest.Component("w:spcis-china-latin-america-technology:1")); !errors.As(err, &se) || se.Code != 500 {
-		t.Errorf("panic: %v, want 500", err)
+	// A handler panics: the user is told, privately, in the HTTP response;
+	// OnError hears "panic".
+	if _, r, err := h.srv.InteractHTTP(ctx, h.endpoint, h.key, discordtest.Component("w:spcis-china-latin-america-technology:1")); err != nil ||
+		r.Type != discordtest.ResponseChannelMessage || !strings.Contains(string(r.Data), "internal error") || !strings.Contains(string(r.Data), `"flags":64`) {
+		t.Errorf("panic: %v %d %s, want the internal-error text, privately", err, r.Type, r.Data)
 	}
 	if got := k.next(t); got != bot.ErrorPanic {
 		t.Errorf("kind %q, want panic", got)
