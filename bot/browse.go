@@ -258,11 +258,22 @@ func (b *Bot) documentChoices(typed, guild string) []*discordgo.ApplicationComma
 	t := strings.TrimSpace(fold.Lower(typed))
 	tw := words(t)
 	var cands []candidate
-	for k, d := range b.documents(guild) {
+	docs := b.documents(guild)
+	titles := map[string]int{}
+	for _, d := range docs {
+		titles[fold.Lower(d.Meta.Title)]++
+	}
+	for k, d := range docs {
 		if chars(d.ID) > maxChoiceChars {
 			continue
 		}
-		c := candidate{name: d.Meta.Title, value: d.ID, order: k}
+		name := d.Meta.Title
+		if titles[fold.Lower(name)] > 1 || strings.TrimSpace(name) == "" {
+			// Choices show names only: documents of one title are told
+			// apart by their ids (a server's own copy of a seed, say).
+			name = clip(name, maxChoiceChars-chars(d.ID)-3) + " (" + d.ID + ")"
+		}
+		c := candidate{name: strings.TrimSpace(name), value: d.ID, order: k}
 		if t != "" {
 			c.score = max(matchScore(t, tw, d.Meta.Title), matchScore(t, tw, d.ID))
 			if c.score == 0 {

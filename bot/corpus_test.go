@@ -754,3 +754,30 @@ func TestCorpusIndexPending(t *testing.T) {
 		t.Errorf("still stored: %v", ids)
 	}
 }
+
+// TestDocumentChoicesSameTitle: a server's document with the title of a
+// shipped one is offered beside it in /questions' autocomplete, the two
+// told apart by id.
+func TestDocumentChoicesSameTitle(t *testing.T) {
+	t.Parallel()
+	h, _ := startCurated(t)
+	ctx := ctxT(t, 30*time.Second)
+	const seedTitle = "China-Latin America Technological Cooperation: Soft Power and Sustainability"
+	r := h.add(t, ctx, moderator, "copy.txt", lighthouse, discordtest.String("title", seedTitle))
+	if !strings.Contains(r.msg.Content, "Added") {
+		t.Fatalf("add: %s", r.msg.Content)
+	}
+	_, _, m := h.interact(t, ctx, discordtest.Autocomplete("questions", discordtest.Focused(discordtest.String("document", "soft power"))))
+	values := map[string]string{}
+	for _, c := range m.Choices {
+		values[fmt.Sprint(c.Value)] = c.Name
+	}
+	if len(values) != 2 || values["spcis-china-latin-america-technology"] == "" {
+		t.Fatalf("choices: %+v", m.Choices)
+	}
+	for v, name := range values {
+		if !strings.HasSuffix(name, "("+v+")") || len([]rune(name)) > 100 {
+			t.Errorf("choice %q for %s: not told apart by its id", name, v)
+		}
+	}
+}
