@@ -507,7 +507,25 @@ func (b *Bot) handleButton(r replier, i *discordgo.Interaction, id string) outco
 		if !ok {
 			return b.fail(r, i, "That document is no longer in the corpus.")
 		}
-		return outcome{err: b.respond(r, i, questionsPage(d, page), true)}
+		m := questionsPage(d, page)
+		if !clickedByAsker(i) {
+			// A public list turns for whoever asked for it; anyone else
+			// gets the page to themselves.
+			m.ephemeral = true
+			return outcome{err: b.respond(r, i, m, false)}
+		}
+		return outcome{err: b.respond(r, i, m, true)}
 	}
 	return b.fail(r, i, "That button is not mine any more.")
+}
+
+// clickedByAsker reports whether a button was clicked by the user whose
+// interaction made the message it is on, or on a private message (which
+// only they see); true when Discord does not say.
+func clickedByAsker(i *discordgo.Interaction) bool {
+	m := i.Message
+	if m == nil || m.Flags&discordgo.MessageFlagsEphemeral != 0 || m.InteractionMetadata == nil || m.InteractionMetadata.User == nil {
+		return true
+	}
+	return m.InteractionMetadata.User.ID == userID(i)
 }

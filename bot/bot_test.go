@@ -480,6 +480,17 @@ func TestBot(t *testing.T) {
 		if r.Type != discordtest.ResponseUpdateMessage || !strings.Contains(m.Content, "questions 1–6 of 6") {
 			t.Errorf("page button: %d %s", r.Type, r.Data)
 		}
+		// On a public list, the asker's click turns it; anyone else's gets
+		// the page privately, and the list stays as it was.
+		qid, _, _ := h.interact(t, ctx, discordtest.Command("questions", discordtest.String("document", "spcis-china-latin-america-technology")))
+		other := discordtest.Member{ID: "1100000000000000301", Username: "other", Permissions: discordtest.DefaultPermissions}
+		_, r, m = h.interact(t, ctx, discordtest.Component("q:spcis-china-latin-america-technology:0").On(qid).By(other))
+		if r.Type != discordtest.ResponseChannelMessage || m.Flags&discordtest.FlagEphemeral == 0 {
+			t.Errorf("another member's page click: %d %s", r.Type, r.Data)
+		}
+		if _, r, _ = h.interact(t, ctx, discordtest.Component("q:spcis-china-latin-america-technology:0").On(qid)); r.Type != discordtest.ResponseUpdateMessage {
+			t.Errorf("the asker's page click: %d %s", r.Type, r.Data)
+		}
 	})
 
 	t.Run("429 on the callback", func(t *testing.T) {

@@ -180,6 +180,7 @@ type interaction struct {
 	response   *Response
 	source     *message // the message a component is on
 	original   *message // the message the response created or updated
+	user       Member   // who made it
 	edits      []json.RawMessage
 	followups  []json.RawMessage
 	followMsgs map[string]*message
@@ -294,6 +295,7 @@ func (s *Server) buildInteraction(in Interaction) (*interaction, map[string]any,
 		"entitlement_sku_ids":   []any{},
 		"attachment_size_limit": 10 << 20,
 	}
+	st.user = m
 	if in.DM {
 		p["user"] = userJSON(m.ID, m.Username, false)
 		p["context"] = 1

@@ -2,6 +2,7 @@ package discordtest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -507,6 +508,13 @@ func (s *Server) acceptCallback(st *interaction, typ int, data json.RawMessage, 
 				fields["flags"] = json.RawMessage("128")
 			}
 		}
+		// Discord tells whose interaction a response message answers.
+		meta := map[string]any{"id": st.id, "type": st.kind, "user": userJSON(st.user.ID, st.user.Username, false),
+			"authorizing_integration_owners": map[string]any{"0": cmp.Or(st.guildID, "0")}}
+		if st.kind == InteractionComponent && st.source != nil {
+			meta["interacted_message_id"] = st.source.id
+		}
+		fields["interaction_metadata"], _ = json.Marshal(meta)
 		st.original = &message{id: s.snowflake(), channelID: st.channelID, msgType: msgType, created: now, fields: fields}
 	case ResponseUpdateMessage:
 		st.original = st.source
