@@ -500,6 +500,14 @@ func (b *Bot) handleButton(r replier, i *discordgo.Interaction, id string) outco
 			m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: buttons}}
 		}
 		return outcome{hits: rd.shown, err: b.respond(r, i, m, false)}
+	case "s":
+		page, _ := strconv.Atoi(payload)
+		m := b.sourcesPage(i.GuildID, page)
+		if !clickedByAsker(i) {
+			m.ephemeral = true // as for "q" below
+			return outcome{err: b.respond(r, i, m, false)}
+		}
+		return outcome{err: b.respond(r, i, m, true)}
 	case "q":
 		doc, p, _ := strings.Cut(payload, ":")
 		page, _ := strconv.Atoi(p)

@@ -461,6 +461,10 @@ func TestBot(t *testing.T) {
 		if _, _, hm := h.interact(t, ctx, discordtest.Command("sources", discordtest.Bool("hide", true))); hm.Flags&discordtest.FlagEphemeral == 0 {
 			t.Error("sources with hide is public")
 		}
+		// A page button (pages when there are many documents): updates.
+		if _, r, pm := h.interact(t, ctx, discordtest.Component("s:3")); r.Type != discordtest.ResponseUpdateMessage || pm.Content != m.Content {
+			t.Errorf("sources page button: %d %s", r.Type, r.Data)
+		}
 		checkNoMentions(t, m)
 		_, r, m := h.interact(t, ctx, discordtest.Autocomplete("questions", discordtest.Focused(discordtest.String("document", "china"))))
 		if r.Type != discordtest.ResponseAutocompleteResult || len(m.Choices) != 1 || m.Choices[0].Value != "spcis-china-latin-america-technology" {

@@ -18,27 +18,62 @@ const questionsPerPage = 10
 
 // handleSources lists the documents answered in the interaction's guild.
 func (b *Bot) handleSources(r replier, i *discordgo.Interaction) outcome {
-	hide := boolOption(i, "hide")
-	docs := b.documents(i.GuildID)
+	m := b.sourcesPage(i.GuildID, 0)
+	m.ephemeral = boolOption(i, "hide")
+	return outcome{hits: len(b.documents(i.GuildID)), err: b.respond(r, i, m, false)}
+}
+
+// sourcesPage is page p of the documents answered in guild, with buttons
+// to turn the pages.
+func (b *Bot) sourcesPage(guild string, p int) message {
+	docs := b.documents(guild)
 	if len(docs) == 0 {
-		return outcome{err: b.respond(r, i, message{content: "The corpus is empty.", ephemeral: hide}, false)}
+		return message{content: "The corpus is empty."}
 	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "**%s** — `/questions` lists a document's questions.", count(len(docs), "document"))
+	lines := make([]string, len(docs))
 	for k, d := range docs {
 		title := clip(d.Meta.Title, 150)
-		line := "\n• " + plain(strings.Join(strings.Fields(title), " "))
-		if d.Meta.SourceURL != "" {
-			line = "\n• " + linkTo(title, d.Meta.SourceURL, false)
+		line := "• " + plain(strings.Join(strings.Fields(title), " "))
+		if d.Meta.SourceURL != "" && len(d.Meta.SourceURL) <= longLink {
+			line = "• " + linkTo(title, d.Meta.SourceURL, false)
 		}
-		line += fmt.Sprintf(" — %d questions (`%s`)", len(d.Sections), clip(d.ID, 100))
-		if chars(sb.String())+chars(line)+30 > maxContent {
-			fmt.Fprintf(&sb, "\n…and %d more.", len(docs)-k)
-			break
-		}
-		sb.WriteString(line)
+		lines[k] = line + fmt.Sprintf(" — %d questions (`%s`)", len(d.Sections), clip(d.ID, 100))
 	}
-	return outcome{hits: len(docs), err: b.respond(r, i, message{content: sb.String(), ephemeral: hide}, false)}
+	head := fmt.Sprintf("**%s** — `/questions` lists a document's questions.", count(len(docs), "document"))
+	return paged(head, lines, p, "s:")
+}
+
+// paged is page p (clamped) of lines under head, each page within a
+// message, with Previous and Next buttons whose custom_ids are prefix and
+// the page they turn to when there is more than one page. A line longer
+// than a page is clipped.
+func paged(head string, lines []string, p int, prefix string) message {
+	const footer = " (page 99 of 99)"
+	room := maxContent - chars(head) - len(footer)
+	var pages [][]string
+	var cur []string
+	used := 0
+	for _, l := range lines {
+		l = hardClip(l, room-1)
+		if used+1+chars(l) > room && len(cur) > 0 {
+			pages, cur, used = append(pages, cur), nil, 0
+		}
+		cur = append(cur, l)
+		used += 1 + chars(l)
+	}
+	pages = append(pages, cur)
+	p = min(max(p, 0), len(pages)-1)
+	if len(pages) > 1 {
+		head += fmt.Sprintf(" (page %d of %d)", p+1, len(pages))
+	}
+	m := message{content: head + "\n" + strings.Join(pages[p], "\n")}
+	if len(pages) > 1 {
+		m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: prefix + strconv.Itoa(p-1), Disabled: p == 0},
+			discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: prefix + strconv.Itoa(p+1), Disabled: p == len(pages)-1},
+		}}}
+	}
+	return m
 }
 
 // handleQuestions lists the first page of a document's questions.

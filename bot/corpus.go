@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -163,7 +164,8 @@ func (b *Bot) handleCorpus(r replier, i *discordgo.Interaction) outcome {
 	case "add":
 		return b.corpusAdd(r, i, opts)
 	case "list":
-		return b.private(r, i, listMessage(b.Curator.List(i.GuildID)), false)
+		m := listMessage(b.Curator.List(i.GuildID), 0)
+		return b.private(r, i, m.content, false, m.components...)
 	case "show":
 		e, err := b.Curator.Show(stringOpt(opts, "id"), i.GuildID)
 		if err != nil {
@@ -352,6 +354,10 @@ func (b *Bot) handleCorpusButton(r replier, i *discordgo.Interaction, id string)
 	switch action {
 	case "no":
 		return b.private(r, i, "Cancelled: nothing was removed.", true)
+	case "ls":
+		page, _ := strconv.Atoi(doc)
+		m := listMessage(b.Curator.List(i.GuildID), page)
+		return b.private(r, i, m.content, true, m.components...)
 	case "rm":
 		return b.removeConfirmed(r, i, doc)
 	}
@@ -508,11 +514,11 @@ func sizeText(n int) string {
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
-// listMessage lists a server's documents within one message, the shipped
-// ones marked.
-func listMessage(entries []library.Entry) string {
+// listMessage is page p of a server's documents, the shipped ones marked,
+// with buttons to turn the pages.
+func listMessage(entries []library.Entry, p int) message {
 	if len(entries) == 0 {
-		return "This server has no documents of its own yet: add one with `/corpus add`."
+		return message{content: "This server has no documents of its own yet: add one with `/corpus add`."}
 	}
 	entries = slices.Clone(entries)
 	slices.SortStableFunc(entries, func(a, b library.Entry) int {
@@ -546,19 +552,16 @@ func listMessage(entries []library.Entry) string {
 		fmt.Fprintf(&sb, ", %d added by the operator for every server", shared)
 	}
 	sb.WriteString(" — `/corpus show` for details.")
+	lines := make([]string, len(entries))
 	for k, e := range entries {
-		line := fmt.Sprintf("\n• `%s` — %s — %d questions", e.ID, plain(oneLine(e.Title, 120)), e.Questions)
+		line := fmt.Sprintf("• `%s` — %s — %d questions", e.ID, plain(oneLine(e.Title, 120)), e.Questions)
 		switch {
 		case e.Seed:
 			line += " (shipped, cannot be removed)"
 		case e.Server == "":
 			line += " (every server, managed by the operator)"
 		}
-		if chars(sb.String())+chars(line)+30 > maxContent {
-			fmt.Fprintf(&sb, "\n…and %d more.", len(entries)-k)
-			break
-		}
-		sb.WriteString(line)
+		lines[k] = line
 	}
-	return sb.String()
+	return paged(sb.String(), lines, p, "c:ls:")
 }

@@ -300,6 +300,13 @@ func TestCorpusAddAskRemove(t *testing.T) {
 			!strings.Contains(c, "spcis-china-latin-america-technology") || !strings.Contains(c, "shipped") {
 			t.Errorf("list: %+v", r)
 		}
+		// Its page buttons are a moderator's only.
+		if pr := h.reply(t, ctx, discordtest.Component("c:ls:1").On(r.id).By(moderator)); pr.typ != discordtest.ResponseUpdateMessage || pr.msg.Content != c {
+			t.Errorf("list page button: %+v", pr)
+		}
+		if pr := h.reply(t, ctx, discordtest.Component("c:ls:1").On(r.id)); pr.typ == discordtest.ResponseUpdateMessage || strings.Contains(pr.msg.Content, id) {
+			t.Errorf("list page button of a member: %+v", pr)
+		}
 		r = h.reply(t, ctx, corpusCmd("show", discordtest.String("id", id)).By(moderator))
 		c = r.msg.Content
 		t.Logf("show:\n%s", c)

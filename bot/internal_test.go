@@ -327,3 +327,48 @@ func TestDeclinedSuggestions(t *testing.T) {
 		t.Errorf("buttons: %+v", row.Components)
 	}
 }
+
+// A long list comes in pages, each within a message, that hold every line
+// once and in order; a line longer than a page is clipped, and those after
+// it are still listed.
+func TestPaged(t *testing.T) {
+	var lines []string
+	for k := range 60 {
+		lines = append(lines, fmt.Sprintf("• line %02d %s", k, strings.Repeat("x", 70)))
+	}
+	lines[10] = "• " + strings.Repeat("long ", 700)
+	var got []string
+	pages := 0
+	for p := 0; ; p++ {
+		m := paged("**Head**", lines, p, "s:")
+		if chars(m.content) > maxContent {
+			t.Fatalf("page %d: %d chars", p, chars(m.content))
+		}
+		if len(m.components) != 1 {
+			t.Fatalf("page %d: no buttons", p)
+		}
+		row := m.components[0].(discordgo.ActionsRow)
+		prev, next := row.Components[0].(discordgo.Button), row.Components[1].(discordgo.Button)
+		if prev.CustomID != fmt.Sprintf("s:%d", p-1) || next.CustomID != fmt.Sprintf("s:%d", p+1) || prev.Disabled != (p == 0) {
+			t.Errorf("page %d buttons: %+v %+v", p, prev, next)
+		}
+		_, body, _ := strings.Cut(m.content, "\n")
+		got = append(got, strings.Split(body, "\n")...)
+		pages++
+		if next.Disabled {
+			break
+		}
+		if p > 20 {
+			t.Fatal("no last page")
+		}
+	}
+	if pages < 3 || len(got) != len(lines) || got[11] != lines[11] || got[59] != lines[59] || !strings.HasSuffix(got[10], quote.Ellipsis) {
+		t.Errorf("%d pages, %d lines of %d", pages, len(got), len(lines))
+	}
+	if m := paged("**Head**", lines, 99, "s:"); !strings.Contains(m.content, fmt.Sprintf("(page %d of %d)", pages, pages)) {
+		t.Errorf("a page past the end is not the last: %.80s", m.content)
+	}
+	if m := paged("**Head**", lines[:3], 0, "s:"); m.components != nil || strings.Contains(m.content, "page") {
+		t.Errorf("one page with buttons: %+v", m)
+	}
+}
