@@ -359,7 +359,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 func (b *Bot) handle(r replier, i *discordgo.Interaction) {
 	start := time.Now()
 	attrs := []any{"guild", i.GuildID}
-	tr := &trackingReplier{r: markingReplier{r}}
+	tr := &trackingReplier{replier: markingReplier{r}}
 	r = tr
 	defer func() {
 		if p := recover(); p != nil {
@@ -534,28 +534,16 @@ func (e discordError) Unwrap() error { return e.err }
 // trackingReplier remembers the interaction's first response, so that a
 // handler that panics can still be answered.
 type trackingReplier struct {
-	r         replier
+	replier
 	responded atomic.Int32 // 0, or the type of the first response sent
 }
 
 func (t *trackingReplier) Respond(i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
-	err := t.r.Respond(i, resp)
+	err := t.replier.Respond(i, resp)
 	if err == nil {
 		t.responded.CompareAndSwap(0, int32(resp.Type))
 	}
 	return err
-}
-
-func (t *trackingReplier) Edit(i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
-	return t.r.Edit(i, e)
-}
-
-func (t *trackingReplier) DeleteOriginal(i *discordgo.Interaction) error {
-	return t.r.DeleteOriginal(i)
-}
-
-func (t *trackingReplier) Followup(i *discordgo.Interaction, p *discordgo.WebhookParams) error {
-	return t.r.Followup(i, p)
 }
 
 // tellPanic answers an interaction whose handler panicked with the

@@ -95,10 +95,10 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	}
 
 	hr := &httpReplier{
-		rest:    sessionReplier{s},
-		first:   make(chan *discordgo.InteractionResponse),
-		written: make(chan error, 1),
-		gone:    make(chan struct{}),
+		sessionReplier: sessionReplier{s},
+		first:          make(chan *discordgo.InteractionResponse),
+		written:        make(chan error, 1),
+		gone:           make(chan struct{}),
 	}
 	defer close(hr.gone)
 	done := make(chan struct{})
@@ -246,16 +246,16 @@ func writeBody(w http.ResponseWriter, contentType string, body []byte) error {
 // Respond is handed to the request's goroutine, which writes it as the HTTP
 // response; everything else goes through the REST API.
 type httpReplier struct {
-	rest    sessionReplier
-	claimed atomic.Bool
-	first   chan *discordgo.InteractionResponse // taken by the request's goroutine
-	written chan error                          // what writing the first response came to
-	gone    chan struct{}                       // closed when the request's goroutine stops waiting
+	sessionReplier // everything after the first response
+	claimed        atomic.Bool
+	first          chan *discordgo.InteractionResponse // taken by the request's goroutine
+	written        chan error                          // what writing the first response came to
+	gone           chan struct{}                       // closed when the request's goroutine stops waiting
 }
 
 func (h *httpReplier) Respond(i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
 	if !h.claimed.CompareAndSwap(false, true) {
-		return h.rest.Respond(i, resp) // Discord refuses a second response, as over the gateway
+		return h.sessionReplier.Respond(i, resp) // Discord refuses a second response, as over the gateway
 	}
 	select {
 	case h.first <- resp:
@@ -263,18 +263,6 @@ func (h *httpReplier) Respond(i *discordgo.Interaction, resp *discordgo.Interact
 	case <-h.gone:
 		return errRequestOver
 	}
-}
-
-func (h *httpReplier) Edit(i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
-	return h.rest.Edit(i, e)
-}
-
-func (h *httpReplier) DeleteOriginal(i *discordgo.Interaction) error {
-	return h.rest.DeleteOriginal(i)
-}
-
-func (h *httpReplier) Followup(i *discordgo.Interaction, p *discordgo.WebhookParams) error {
-	return h.rest.Followup(i, p)
 }
 
 // seenIDs remembers the interaction ids of the last maxSignatureAge and a
