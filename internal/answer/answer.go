@@ -15,6 +15,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/internal/fold"
+	"github.com/verbatimbot/verbatim/internal/mdtext"
 	"github.com/verbatimbot/verbatim/internal/quote"
 	"github.com/verbatimbot/verbatim/internal/textfrag"
 )
@@ -476,7 +477,8 @@ func (a *Answerer) Link(d *document.Document, section int) string {
 		target = firstWords(d.Intro[0], 8)
 	}
 	if d.Meta.SourceURL != "" {
-		return textfrag.Link(d.Meta.SourceURL, target)
+		// The page shows the question rendered: **bold** as bold, no stars.
+		return textfrag.Link(d.Meta.SourceURL, mdtext.Shown(target))
 	}
 	if a.opt.DocumentURL != nil {
 		if page := a.opt.DocumentURL(d); page != "" {

@@ -229,6 +229,18 @@ func TestLinkWithoutSource(t *testing.T) {
 	}
 }
 
+// A question written in Markdown is linked by the text its page shows:
+// the stars of *soft power* are not on the page, so the fragment must not
+// ask for them.
+func TestLinkToRenderedQuestion(t *testing.T) {
+	d := &document.Document{ID: "md", Meta: document.Metadata{Title: "T", SourceURL: "https://example.org/post"},
+		Sections: []document.Section{{Question: "What is *soft power*, according to [Nye](https://example.org/nye)?", Paragraphs: []string{"Attraction."}}}}
+	got := answer.New(nil, corpus.New(d), answer.Options{}).Link(d, 1)
+	if want := "https://example.org/post#:~:text=What%20is%20soft%20power%2C%20according%20to%20Nye%3F"; got != want {
+		t.Errorf("Link = %q, want %q", got, want)
+	}
+}
+
 // FuzzAsk feeds arbitrary text to the question path: it must never fail
 // but with the two refusals, and every quote must be verbatim.
 func FuzzAsk(f *testing.F) {

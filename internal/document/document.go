@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/verbatimbot/verbatim/internal/fold"
 )
 
 // Metadata describes where a document comes from. Every field is optional
@@ -60,13 +62,16 @@ func (d *Document) Section(n int) (Section, bool) {
 	return d.Sections[n-1], true
 }
 
-// Speakers lists the distinct speaker labels in order of first appearance.
+// Speakers lists the distinct speakers in order of first appearance, each
+// as first written: labels that differ only in case, accents or spacing
+// ("Joaquín Sáez", "Joaquin  Saez") are one speaker.
 func (d *Document) Speakers() []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(s string) {
-		if s != "" && !seen[s] {
-			seen[s] = true
+		k := strings.Join(strings.Fields(fold.Lower(s)), " ")
+		if k != "" && !seen[k] {
+			seen[k] = true
 			out = append(out, s)
 		}
 	}

@@ -183,7 +183,12 @@ func checkData(name string, data []byte) error {
 		return userErr(Invalid, "%s is a ZIP archive or a Word/OpenDocument file: save it as plain text or Markdown and upload that.", name)
 	case parse.RTF:
 		return userErr(Invalid, "%s is an RTF file: save it as plain text or Markdown and upload that.", name)
+	case parse.UTF16:
+		return userErr(Invalid, "%s is saved as UTF-16 (Windows' \"Unicode\"): save it as UTF-8 and upload it again.", name)
 	case parse.Binary:
+		if p.Byte == 0 {
+			return userErr(Invalid, "%s contains NUL bytes (the first on line %d): it looks like a binary file, not text. Save the interview as plain text or Markdown and upload that.", name, p.Line)
+		}
 		return userErr(Invalid, "%s looks like a binary file, not text: save the interview as plain text or Markdown and upload that.", name)
 	case parse.NotUTF8:
 		return userErr(Invalid, "%s is not UTF-8 text (byte 0x%02x on line %d): save it as UTF-8 and upload it again.", name, p.Byte, p.Line)

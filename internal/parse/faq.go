@@ -29,7 +29,11 @@ func parseJSONL(body []line) (result, error) {
 		}
 		fields := map[string]json.RawMessage{}
 		for k, v := range obj {
-			fields[strings.ToLower(k)] = v
+			lk := strings.ToLower(k)
+			if _, twice := fields[lk]; twice && (lk == "question" || lk == "answer") {
+				return res, errorf(l.num, "%q is given twice (keys are read whatever their case)", lk)
+			}
+			fields[lk] = v
 		}
 		get := func(name string) (string, error) {
 			raw, ok := fields[name]
@@ -42,6 +46,10 @@ func parseJSONL(body []line) (result, error) {
 			}
 			if strings.TrimSpace(v) == "" {
 				return "", errorf(l.num, "%q is empty", name)
+			}
+			// JSON escapes (\u0000, \u001b) can say what the file's bytes may not.
+			if i := strings.IndexFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }); i >= 0 {
+				return "", errorf(l.num, "%q contains a control character (U+%04X): it must be plain text", name, v[i])
 			}
 			return v, nil
 		}

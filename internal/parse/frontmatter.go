@@ -19,7 +19,11 @@ const frontMatterKeys = "title, source, publisher, date, language, interviewer, 
 
 // splitFrontMatter reads an optional front-matter block — "key: value" lines
 // between two "---" lines at the very top of the file — and returns it with
-// the lines that follow it.
+// the lines that follow it. Keys it does not know (a blog's "author" or
+// "tags") are skipped. A "---" block that names none of the document's
+// keys, such as a transcript's first exchange between separators
+// ("Interviewer: …" / "Interviewee: …"), is not front matter: it is left
+// to the document.
 func splitFrontMatter(lines []line) (frontMatter, []line, error) {
 	var fm frontMatter
 	if len(lines) == 0 || strings.TrimRight(lines[0].text, " \t") != "---" {
@@ -35,6 +39,9 @@ func splitFrontMatter(lines []line) (frontMatter, []line, error) {
 	if end < 0 {
 		return fm, nil, errorf(lines[0].num, `the front matter that starts here has no closing "---" line`)
 	}
+	if !meantAsFrontMatter(lines[1:end]) {
+		return fm, lines, nil
+	}
 	seen := map[string]int{}
 	for _, l := range lines[1:end] {
 		s := strings.TrimSpace(l.text)
@@ -46,7 +53,10 @@ func splitFrontMatter(lines []line) (frontMatter, []line, error) {
 			return fm, nil, errorf(l.num, `expected "key: value" in the front matter, found %q`, clipText(s, 60))
 		}
 		key := strings.ToLower(strings.TrimSpace(s[:colon]))
-		value := unquote(strings.TrimSpace(s[colon+1:]))
+		value, ok := unquote(strings.TrimSpace(s[colon+1:]))
+		if !ok {
+			return fm, nil, errorf(l.num, "the quoted value of %q does not close, or has text after its closing quote", clipText(key, 40))
+		}
 		switch key {
 		case "url":
 			key = "source"
@@ -91,19 +101,89 @@ func splitFrontMatter(lines []line) (frontMatter, []line, error) {
 			}
 			fm.format = f
 		default:
-			return fm, nil, errorf(l.num, "unknown front-matter key %q (known keys: %s)", clipText(key, 40), frontMatterKeys)
+			if !yamlKey(key) {
+				return fm, nil, errorf(l.num, "%q is not a front-matter key (keys are words such as %s)", clipText(strings.TrimSpace(s[:colon]), 40), frontMatterKeys)
+			}
+			// Another tool's key (a blog's "author", "tags"): not ours.
 		}
 	}
 	return fm, lines[end+1:], nil
 }
 
-// unquote removes one pair of matching quotes around a value, as YAML
-// writers add them around values with colons.
-func unquote(v string) string {
-	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-		return strings.TrimSpace(v[1 : len(v)-1])
+// documentKeys are the keys that make a "---" block front matter: the
+// people's keys alone do not, since "Interviewer:" and "Interviewee:" are
+// also speaker labels.
+var documentKeys = map[string]bool{"title": true, "source": true, "url": true, "publisher": true,
+	"date": true, "language": true, "lang": true, "format": true}
+
+// meantAsFrontMatter reports whether a "---" block's lines are front
+// matter: one of them sets a document key, or a person's key written in
+// lower case as YAML has it.
+func meantAsFrontMatter(block []line) bool {
+	for _, l := range block {
+		k, _, ok := strings.Cut(strings.TrimSpace(l.text), ":")
+		if !ok {
+			continue
+		}
+		k = strings.TrimSpace(k)
+		if documentKeys[strings.ToLower(k)] || k == "interviewer" || k == "interviewee" {
+			return true
+		}
 	}
-	return v
+	return false
+}
+
+// yamlKey reports whether k looks like a key of another tool's front
+// matter (a word, maybe with digits, "-" or "_"), which is skipped,
+// rather than a mistake, which is reported.
+func yamlKey(k string) bool {
+	if k == "" || len(k) > 40 {
+		return false
+	}
+	for i, c := range k {
+		switch {
+		case c >= 'a' && c <= 'z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '_'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// unquote reads a YAML scalar as front matter writes them: one pair of
+// matching quotes removed (with \" and \\ read in double quotes), or, for a
+// value without quotes, a " # " comment removed. false for a value that
+// opens a quote it does not close.
+func unquote(v string) (string, bool) {
+	if v == "" || (v[0] != '"' && v[0] != '\'') {
+		// " # " starts a comment; "#4" in a title ("Episode #4") is kept.
+		if i := strings.Index(v+" ", " # "); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		return v, true
+	}
+	q := v[0]
+	var b strings.Builder
+	for i := 1; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == q && q == '\'' && i+1 < len(v) && v[i+1] == '\'': // '' is a quote in single quotes
+			b.WriteByte(q)
+			i++
+		case c == q:
+			if rest := strings.TrimSpace(v[i+1:]); rest != "" && !strings.HasPrefix(rest, "#") {
+				return "", false
+			}
+			return strings.TrimSpace(b.String()), true
+		case c == '\\' && q == '"' && i+1 < len(v) && (v[i+1] == '"' || v[i+1] == '\\'):
+			b.WriteByte(v[i+1])
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", false
 }
 
 // checkSourceURL returns why u is not an absolute http(s) URL, or "".

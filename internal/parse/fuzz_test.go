@@ -133,7 +133,14 @@ func FuzzFrontMatter(f *testing.F) {
 			checkInputError(t, err, data)
 			return
 		}
-		if len(body) == 0 || body[0].num < 3 {
+		switch {
+		case len(body) == 0:
+			t.Fatal("no body")
+		case body[0].num == 1: // not front matter: all of it is the document's
+			if fm != (frontMatter{}) || len(body) != len(lines) {
+				t.Fatalf("a block left to the document, yet read: %+v", fm)
+			}
+		case body[0].num < 3:
 			t.Fatalf("body starts at line %v", body)
 		}
 		m := fm.meta

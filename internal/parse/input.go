@@ -52,6 +52,7 @@ const (
 	PDF                      // a PDF file
 	ZIP                      // a ZIP archive, or a Word or OpenDocument file
 	RTF                      // an RTF file
+	UTF16                    // UTF-16 text (Windows' "Unicode")
 	Binary                   // NUL bytes, or control characters in numbers no text has
 	NotUTF8                  // bytes that are not UTF-8
 	Control                  // a control character in otherwise plain text
@@ -83,6 +84,9 @@ func CheckText(data []byte) *TextProblem {
 	case bytes.HasPrefix(data, []byte("{\\rtf")):
 		return &TextProblem{Fault: RTF}
 	}
+	if utf16Text(data) {
+		return &TextProblem{Fault: UTF16}
+	}
 	at := func(f Fault, i int) *TextProblem { return &TextProblem{Fault: f, Line: lineAt(data, i), Byte: data[i]} }
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return at(Binary, i)
@@ -113,6 +117,27 @@ func CheckText(data []byte) *TextProblem {
 	return nil
 }
 
+// utf16Text reports whether data is UTF-16: a UTF-16 byte order mark, or
+// (without one) a NUL in every other byte of mostly ASCII text, as Windows'
+// "Unicode" text files are, which would otherwise be called binary.
+func utf16Text(data []byte) bool {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return true
+	}
+	n := min(len(data), 512) &^ 1
+	if n < 8 {
+		return false
+	}
+	var zeros [2]int
+	for i := range n {
+		if data[i] == 0 {
+			zeros[i%2]++
+		}
+	}
+	pairs := n / 2
+	return zeros[0]*10 >= pairs*9 && zeros[1] == 0 || zeros[1]*10 >= pairs*9 && zeros[0] == 0
+}
+
 // parseError is the problem as Parse reports it.
 func (p *TextProblem) parseError() *Error {
 	switch p.Fault {
@@ -124,6 +149,8 @@ func (p *TextProblem) parseError() *Error {
 		return errorf(0, "this is a ZIP archive or a Word/OpenDocument file: save it as plain text or Markdown and upload that")
 	case RTF:
 		return errorf(0, "this is an RTF file: save it as plain text or Markdown and upload that")
+	case UTF16:
+		return errorf(0, `this file is saved as UTF-16 (Windows' "Unicode"): save it as UTF-8 and upload that`)
 	case Binary:
 		if p.Byte == 0 {
 			return errorf(p.Line, "the file contains NUL bytes: it looks like a binary file, not text")

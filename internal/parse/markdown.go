@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/mdtext"
 )
 
 // mdBlock is a heading or a paragraph of a Markdown body.
@@ -83,10 +84,12 @@ func fenceOpening(s string) string {
 
 // parseMarkdown reads a Markdown article whose headings (# to ###) are the
 // questions and whose paragraphs under each heading are the answer. A
-// single H1 opening a document with other headings is its title, and the
-// paragraphs under it the introduction; so are paragraphs before the first
-// question. A heading directly followed by another heading groups
-// questions and is not one itself.
+// single H1 opening the document is its title, and the paragraphs under it
+// the introduction; so are paragraphs before the first question. A heading
+// directly followed by another heading groups questions and is not one
+// itself. An article with no question headings under its title, as web and
+// magazine interviews pasted into Markdown often are, has its questions as
+// lines in bold ("**Why now?**") or as deeper headings (####).
 func parseMarkdown(body []line) (result, error) {
 	blocks := markdownBlocks(body)
 	var res result
@@ -102,9 +105,15 @@ func parseMarkdown(body []line) (result, error) {
 	if headings == 0 {
 		return res, errorf(0, noHeadingsMsg)
 	}
-	if h1 == 1 && headings > 1 && blocks[0].level == 1 {
-		res.title = blocks[0].text
-		blocks = blocks[1:]
+	if h1 == 1 && blocks[0].level == 1 {
+		rest := blocks[1:]
+		// A title is shown as rendered: "*Luis Gómez*" is Luis Gómez.
+		if headings > 1 {
+			res.title, blocks = mdtext.Shown(blocks[0].text), rest
+		} else if promoted, n := questionLines(rest); n > 0 {
+			res.title, blocks, headings = mdtext.Shown(blocks[0].text), promoted, n
+		}
+		// Otherwise the lone heading is the one question, as before.
 	}
 	var cur *document.Section
 	for _, b := range blocks {
@@ -127,6 +136,35 @@ func parseMarkdown(body []line) (result, error) {
 		return res, errorf(0, "found %d headings but no answer under any of them: each question heading must be followed by its answer", headings)
 	}
 	return res, nil
+}
+
+// questionLines returns blocks with each paragraph that is a question
+// line — wholly in bold, or a heading of level 4 to 6 — made a heading,
+// its markup taken off, and how many there are.
+func questionLines(blocks []mdBlock) ([]mdBlock, int) {
+	out := make([]mdBlock, len(blocks))
+	n := 0
+	for i, b := range blocks {
+		out[i] = b
+		if b.level > 0 || strings.Contains(b.text, "\n") {
+			continue
+		}
+		t := strings.TrimSpace(b.text)
+		if level, text, ok := atxHeading(t); ok && level >= 4 && text != "" {
+			out[i] = mdBlock{level: level, text: text, num: b.num}
+			n++
+			continue
+		}
+		for _, m := range []string{"**", "__"} {
+			inner, ok := strings.CutPrefix(t, m)
+			if inner, ok2 := strings.CutSuffix(inner, m); ok && ok2 && strings.TrimSpace(inner) != "" && !strings.Contains(inner, m) {
+				out[i] = mdBlock{level: 4, text: strings.TrimSpace(inner), num: b.num}
+				n++
+				break
+			}
+		}
+	}
+	return out, n
 }
 
 // questionHeadings counts the headings (# to ###) that have a paragraph
