@@ -91,6 +91,10 @@ func corpusCommand() *discordgo.ApplicationCommand {
 						Description: "Where the document is published, for links to its questions"},
 					{Type: discordgo.ApplicationCommandOptionString, Name: "format", Choices: formats,
 						Description: "The file's format (default: detected)"},
+					{Type: discordgo.ApplicationCommandOptionString, Name: "interviewer", MaxLength: 200,
+						Description: "Who asks the questions, as the file names them (default: inferred)"},
+					{Type: discordgo.ApplicationCommandOptionString, Name: "interviewee", MaxLength: 200,
+						Description: "Who answers, as the file names them (default: inferred)"},
 				}},
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "list", Description: "List this server's documents"},
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "show", Description: "Show what a document holds",
@@ -276,6 +280,7 @@ func (b *Bot) corpusAdd(r replier, i *discordgo.Interaction, opts map[string]*di
 		e, err := b.Curator.Add(ctx, library.Upload{
 			Name: att.Filename, Data: data, Server: i.GuildID,
 			Title: stringOpt(opts, "title"), URL: stringOpt(opts, "url"), Format: stringOpt(opts, "format"),
+			Interviewer: stringOpt(opts, "interviewer"), Interviewee: stringOpt(opts, "interviewee"),
 		})
 		switch {
 		case indexPending(e, err):

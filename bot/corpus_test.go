@@ -202,7 +202,7 @@ func TestCorpusCommandRegistered(t *testing.T) {
 			}
 			subs = append(subs, s.Name)
 			if s.Name == "add" {
-				if len(s.Options) != 4 || s.Options[0].Name != "file" || s.Options[0].Type != discordtest.OptionAttachment || !s.Options[0].Required {
+				if len(s.Options) != 6 || s.Options[5].Name != "interviewee" || s.Options[0].Name != "file" || s.Options[0].Type != discordtest.OptionAttachment || !s.Options[0].Required {
 					t.Errorf("add options: %s", raw)
 				}
 				var formats []string
@@ -786,5 +786,19 @@ func TestDocumentChoicesSameTitle(t *testing.T) {
 		if !strings.HasSuffix(name, "("+v+")") || len([]rune(name)) > 100 {
 			t.Errorf("choice %q for %s: not told apart by its id", name, v)
 		}
+	}
+}
+
+// TestCorpusAddInterviewer: the interviewer option names who asks, for a
+// file whose questions the parser would otherwise take the wrong way round.
+func TestCorpusAddInterviewer(t *testing.T) {
+	t.Parallel()
+	h, _ := startCurated(t)
+	ctx := ctxT(t, 30*time.Second)
+	rosa := []byte("Pedro Gil: Tell me about your childhood.\n\nRosa Díaz: Where do I start? We lived by the sea. Who could forget it?\n\n" +
+		"Pedro Gil: Describe your first job.\n\nRosa Díaz: What a job it was! I sold fish. Why fish? Because my father did.\n")
+	r := h.add(t, ctx, moderator, "rosa.txt", rosa, discordtest.String("interviewer", "Pedro Gil"))
+	if !strings.Contains(r.msg.Content, "Questions: 2") || !strings.Contains(r.msg.Content, "Tell me about your childhood.") {
+		t.Errorf("with the interviewer named: %s", r.msg.Content)
 	}
 }

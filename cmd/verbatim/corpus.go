@@ -86,6 +86,8 @@ func runCorpusAdd(ctx context.Context, args []string, getenv func(string) string
 	url := fs.String("url", "", "source URL (absolute http or https)")
 	server := fs.String("server", "", "Discord server id whose members it answers; none for every server")
 	format := fs.String("format", "", "auto (default), transcript, markdown, jsonl or csv")
+	interviewer := fs.String("interviewer", "", "who asks, as the file's labels name them (several: comma-separated); default inferred")
+	interviewee := fs.String("interviewee", "", "who answers, as the file's labels name them; default inferred")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -104,7 +106,8 @@ func runCorpusAdd(ctx context.Context, args []string, getenv func(string) string
 	}
 	defer lib.Close()
 	if len(pos) == 1 {
-		e, err := addFile(ctx, lib, pos[0], stdin, library.Upload{Title: *title, URL: *url, Format: *format, Server: *server})
+		e, err := addFile(ctx, lib, pos[0], stdin, library.Upload{Title: *title, URL: *url, Format: *format, Server: *server,
+			Interviewer: *interviewer, Interviewee: *interviewee})
 		if err != nil {
 			return err
 		}
@@ -126,7 +129,8 @@ func runCorpusAdd(ctx context.Context, args []string, getenv func(string) string
 				name, data, err := readUpload(pos[next], stdin)
 				paths, readErrs = append(paths, pos[next]), append(readErrs, err)
 				if err == nil {
-					ups = append(ups, library.Upload{Name: name, Data: data, Format: *format, Server: *server})
+					ups = append(ups, library.Upload{Name: name, Data: data, Format: *format, Server: *server,
+						Interviewer: *interviewer, Interviewee: *interviewee})
 					size += len(data)
 				}
 			}

@@ -174,7 +174,7 @@ func TestCorpusErrors(t *testing.T) {
 		{[]string{"index"}, true, "index needs a command: rebuild"},
 		{[]string{"index", "rebuild", "now"}, true, "takes no arguments"},
 		{[]string{"corpus", "add", filepath.Join(c.dir, "missing.txt")}, false, "missing.txt: no such file or directory"},
-		{[]string{"corpus", "add", c.file("a.bin", "Q: x\x00\x00\n")}, false, `"a.bin" looks like a binary file`},
+		{[]string{"corpus", "add", c.file("a.bin", "Q: x\x00\x00\n")}, false, `"a.bin" contains NUL bytes (the first on line 1): it looks like a binary file`},
 		{[]string{"corpus", "add", c.file("notes.txt", "Just prose.\n")}, false, `"notes.txt" cannot be added: no speaker turns found`},
 		{[]string{"corpus", "add", "--server", "7", harbour}, false, "already in the corpus for this server, as " + harbourID},
 		{[]string{"corpus", "add", "--url", "javascript:alert(1)", harbour}, false, "The source URL must be an absolute http or https address"},

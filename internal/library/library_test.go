@@ -707,3 +707,24 @@ func TestIndexOwnedWithoutLockFile(t *testing.T) {
 		t.Errorf("the library does not answer from memory: %v %+v", err, ans)
 	}
 }
+
+// An interviewer who gives prompts and an interviewee who asks rhetorical
+// questions turn the inference round; the interviewer option puts it
+// right, and a name with a line break is refused.
+func TestAddInterviewerOption(t *testing.T) {
+	l := openLib(t, t.TempDir())
+	data := []byte("Pedro Gil: Tell me about your childhood.\n\nRosa Díaz: Where do I start? We lived by the sea. Who could forget it?\n\n" +
+		"Pedro Gil: Describe your first job.\n\nRosa Díaz: What a job it was! I sold fish. Why fish? Because my father did.\n")
+	e, err := l.Add(context.Background(), Upload{Name: "rosa.txt", Data: data, Interviewer: "Pedro Gil"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := l.corpus.Document(e.ID)
+	if len(d.Sections) != 2 || d.Sections[0].Question != "Tell me about your childhood." || d.Sections[0].Answerer != "Rosa Díaz" || d.Meta.Interviewee != "Rosa Díaz" {
+		t.Errorf("with the interviewer named: %+v %+v", d.Meta, d.Sections)
+	}
+	_, err = l.Add(context.Background(), Upload{Name: "b.txt", Data: data, Interviewee: "Rosa\nDíaz"})
+	if le, ok := errors.AsType[*Error](err); !ok || !strings.Contains(le.Msg, "The interviewee's name contains a control character") {
+		t.Errorf("a name on two lines: %v", err)
+	}
+}

@@ -32,7 +32,11 @@ type Upload struct {
 	Title  string // optional, overrides the file's own
 	URL    string // optional source URL (http or https, absolute)
 	Format string // optional: "" detect, else as parse.ParseFormat accepts
-	Server string // owning Discord server id; "" = answered everywhere
+	// Interviewer and Interviewee, optional, name who asks and who answers
+	// (as the file's speaker labels do; several separated by commas), over
+	// the file's own front matter and what the parser would infer.
+	Interviewer, Interviewee string
+	Server                   string // owning Discord server id; "" = answered everywhere
 }
 
 // prepared is an upload that passed every check that needs no store.
@@ -53,6 +57,14 @@ func prepare(u Upload) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	interviewer, err := checkTitle(u.Interviewer, "The interviewer's name")
+	if err != nil {
+		return nil, err
+	}
+	interviewee, err := checkTitle(u.Interviewee, "The interviewee's name")
+	if err != nil {
+		return nil, err
+	}
 	format, err := parse.ParseFormat(u.Format)
 	if err != nil {
 		return nil, userErr(Invalid, "%s.", sentence(err.Error()))
@@ -60,7 +72,8 @@ func prepare(u Upload) (*prepared, error) {
 	if err := checkData(name, u.Data); err != nil {
 		return nil, err
 	}
-	opt := parse.Options{Name: u.Name, Format: format, Meta: document.Metadata{Title: title, SourceURL: source}}
+	opt := parse.Options{Name: u.Name, Format: format, Meta: document.Metadata{Title: title, SourceURL: source,
+		Interviewer: interviewer, Interviewee: interviewee}}
 	doc, parsedAs, err := parse.ParseFormatted(u.Data, opt)
 	var pe *parse.Error
 	if errors.As(err, &pe) {
