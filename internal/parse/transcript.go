@@ -2,6 +2,7 @@ package parse
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/verbatimbot/verbatim/internal/document"
@@ -44,6 +45,7 @@ func Turns(data []byte) ([]Turn, error) {
 type turn struct {
 	label label
 	line  int
+	mid   bool     // the label is not on its paragraph's first line
 	paras []string // spoken text, verbatim
 	raw   []string // the same paragraphs with the label left in, for the introduction
 }
@@ -155,7 +157,16 @@ func segment(lay layout, meta document.Metadata) segmentation {
 			accepted[i] = strong && styled && s == dominant && (s.bold || s.upper) && c.l == 0
 		}
 	}
+	seg := cut(lay, cands, accepted)
+	if rejectEmbedded(seg.turns, cands, accepted, meta, vouched) {
+		seg = cut(lay, cands, accepted)
+	}
+	return seg
+}
 
+// cut splits the layout at the accepted candidates into the introduction
+// and the turns. A rejected candidate's line stays in the text as written.
+func cut(lay layout, cands []candidate, accepted []bool) segmentation {
 	seg := segmentation{title: lay.title}
 	var cur *turn
 	add := func(text, raw string) {
@@ -190,7 +201,7 @@ func segment(lay layout, meta document.Metadata) segmentation {
 			if cur != nil {
 				seg.turns = append(seg.turns, cur)
 			}
-			cur = &turn{label: cands[next].label, line: p.lines[li].num}
+			cur = &turn{label: cands[next].label, line: p.lines[li].num, mid: li > 0}
 			start, off = li, cands[next].label.restOff
 		}
 		// off is 0 unless the piece starts with a label.
@@ -201,6 +212,95 @@ func segment(lay layout, meta document.Metadata) segmentation {
 		seg.turns = append(seg.turns, cur)
 	}
 	return seg
+}
+
+// rejectEmbedded refuses, as text, the labels of a speaker who never
+// answers a question and whose lines read as part of someone else's turn.
+// "Chile: mostly lithium…" and "Brazil: mostly power grids." recurring
+// inside Luis's answers look like speakers; taken as such, "Chile:" would
+// be cut from his words and the rest credited to "Chile". A key is refused
+// when none of its turns opens the transcript or follows an asker's turn,
+// none holds a question mark, nothing vouches for it, and its turns read as
+// continuations: its labels never start a paragraph where the other
+// speakers' do, or its turns always go on in lower case where the others'
+// do not. A panellist who always speaks second keeps the label: their
+// turns start paragraphs and sentences. It reports whether it refused any.
+func rejectEmbedded(turns []*turn, cands []candidate, accepted []bool, meta document.Metadata, vouched func(string) bool) bool {
+	type stat struct{ turns, mid, lower, questions int }
+	stats := map[string]*stat{}
+	for _, t := range turns {
+		s := stats[t.label.key]
+		if s == nil {
+			s = &stat{}
+			stats[t.label.key] = s
+		}
+		s.turns++
+		if t.mid {
+			s.mid++
+		}
+		if len(t.paras) > 0 && startsLower(t.paras[0]) {
+			s.lower++
+		}
+		for _, p := range t.paras {
+			if strings.ContainsAny(p, "?¿") {
+				s.questions++
+				break
+			}
+		}
+	}
+	// How the other speakers' turns are written: over the keys that do not
+	// all share the trait, turns mostly start a paragraph, and mostly start
+	// in upper case.
+	var starts, startsOf, uppers, uppersOf int
+	for _, s := range stats {
+		if s.mid < s.turns {
+			starts += s.turns - s.mid
+			startsOf += s.turns
+		}
+		if s.lower < s.turns {
+			uppers += s.turns - s.lower
+			uppersOf += s.turns
+		}
+	}
+	paraTurns := startsOf > 0 && 2*starts >= startsOf
+	capitalTurns := uppersOf > 0 && 2*uppers > uppersOf
+	suspect := map[string]bool{}
+	for k, s := range stats {
+		if s.questions == 0 && !vouched(k) &&
+			((paraTurns && s.mid == s.turns) || (capitalTurns && s.lower == s.turns)) {
+			suspect[k] = true
+		}
+	}
+	if len(suspect) == 0 {
+		return false
+	}
+	// Suspects are left out of the askers: when the metadata names only the
+	// interviewee, everyone else, "Chile" included, counts as asking.
+	ask := askers(turns, meta)
+	answersFirst := map[string]bool{}
+	for i, t := range turns {
+		if i == 0 || (ask[turns[i-1].label.key] && !suspect[turns[i-1].label.key]) {
+			answersFirst[t.label.key] = true
+		}
+	}
+	refused := false
+	for i, c := range cands {
+		if accepted[i] && suspect[c.label.key] && !answersFirst[c.label.key] {
+			accepted[i] = false
+			refused = true
+		}
+	}
+	return refused
+}
+
+// startsLower reports whether the first letter of s is lower case.
+func startsLower(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return unicode.IsLower(r)
+		}
+	}
+	return false
 }
 
 // splitNames splits a metadata value naming several people ("Ana Pérez,
@@ -221,8 +321,34 @@ func splitNames(s string) []string {
 
 // matchName reports whether the label key names the person whose name key
 // is name: the full name, the surname alone, the first name alone, or the
-// surname after honorifics ("MR. SMITH", "JUSTICE SCALIA").
+// surname after honorifics ("MR. SMITH", "JUSTICE SCALIA"). Titles before
+// a name ("Prof. Ana Ruiz", "DR. JANE") are ignored, so that "Ana:" is the
+// front matter's "Prof. Ana Ruiz"; the name as written is tried first, as
+// "Don" may be a first name.
 func matchName(key, name string) bool {
+	if matchNameAsWritten(key, name) {
+		return true
+	}
+	k, n := stripNameTitles(key), stripNameTitles(name)
+	return (k != key || n != name) && matchNameAsWritten(k, n)
+}
+
+// nameTitles are titles before a name that honorifics (for labels) lacks.
+var nameTitles = setOf("dra profa lic licda ing arq doctor doctora profesor profesora senor senora senorita")
+
+// stripNameTitles drops the titles that open a name key ("prof ana ruiz"
+// becomes "ana ruiz"), keeping at least one word.
+func stripNameTitles(key string) string {
+	for {
+		w, rest, ok := strings.Cut(key, " ")
+		if !ok || !(honorifics[w] || nameTitles[w]) {
+			return key
+		}
+		key = rest
+	}
+}
+
+func matchNameAsWritten(key, name string) bool {
 	if key == name {
 		return true
 	}
@@ -362,9 +488,13 @@ func answererRolesPresent(keys []string) bool {
 
 // parseTranscript builds sections from the turns: consecutive turns of
 // askers form the question (their paragraphs joined by blank lines), and
-// the turns up to the next question form its answer. A question nobody
-// answers (at the end of the transcript) is dropped; answers before the
-// first question join the introduction, labels included.
+// the turns up to the next question form its answer. Each section has one
+// answerer: when another speaker takes up the same question, their answer
+// is a section of its own with the same question and asker, so that every
+// quote is credited to whoever said it. A short remark of an asker inside
+// an answer ("Right.", "Mm-hmm.") is not a question (see interjection). A
+// question nobody answers (at the end of the transcript) is dropped;
+// answers before the first question join the introduction, labels included.
 func parseTranscript(body []line, meta document.Metadata) (result, error) {
 	seg := segment(buildLayout(body), meta)
 	if len(seg.turns) == 0 {
@@ -374,9 +504,16 @@ func parseTranscript(body []line, meta document.Metadata) (result, error) {
 	if len(ask) == 0 {
 		return result{}, errorf(0, "found only one speaker (%s): cannot tell questions from answers; a transcript needs turns of an interviewer and of an interviewee", seg.turns[0].label.name)
 	}
+	var turns []*turn
+	for _, t := range seg.turns {
+		if len(t.paras) > 0 {
+			turns = append(turns, t)
+		}
+	}
 	res := result{intro: seg.intro, title: seg.title}
 	var cur *document.Section
 	var question []string
+	answerKey := "" // key of cur's answerer
 	push := func() {
 		if cur != nil && len(cur.Paragraphs) > 0 {
 			cur.Question = strings.Join(question, "\n\n")
@@ -392,13 +529,15 @@ func parseTranscript(body []line, meta document.Metadata) (result, error) {
 			*list = append(*list, lb.name)
 		}
 	}
-	for _, t := range seg.turns {
-		if len(t.paras) == 0 {
-			continue
-		}
+	for i := 0; i < len(turns); i++ {
+		t := turns[i]
 		if ask[t.label.key] {
 			note(&askerNames, t.label)
 			if cur != nil && len(cur.Paragraphs) > 0 {
+				if end := interjection(turns, i, ask, answerKey); end > i {
+					i = end - 1
+					continue
+				}
 				push()
 			}
 			if cur == nil {
@@ -413,8 +552,13 @@ func parseTranscript(body []line, meta document.Metadata) (result, error) {
 			res.intro = append(res.intro, t.raw...)
 			continue
 		}
-		if cur.Answerer == "" {
-			cur.Answerer = t.label.text
+		if len(cur.Paragraphs) > 0 && t.label.key != answerKey {
+			asker := cur.Asker
+			push()
+			cur = &document.Section{Asker: asker}
+		}
+		if len(cur.Paragraphs) == 0 {
+			cur.Answerer, answerKey = t.label.text, t.label.key
 		}
 		cur.Paragraphs = append(cur.Paragraphs, t.paras...)
 	}
@@ -426,3 +570,61 @@ func parseTranscript(body []line, meta document.Metadata) (result, error) {
 	res.meta.Interviewee = strings.Join(answererNames, ", ")
 	return res, nil
 }
+
+// maxInterjectionWords is the length of the longest backchannel: "Yes. Yes.",
+// "I see.", "Go on, please."
+const maxInterjectionWords = 4
+
+// interjection reports where a backchannel that starts at turns[i] ends: a
+// run of askers' turns, each of at most maxInterjectionWords words, all of
+// them backchannel words and no question mark ("Right.", "Mm-hmm.", "Sí,
+// claro."), between two turns of the answerer whose key is answerKey. The
+// answer goes on after it. Words are checked, not only length, because
+// short prompts and closings are questions of their own: "And the reason."
+// is answered by what follows, and "Thank you, Captain." by "My pleasure.",
+// which is no part of the answer before. The backchannel is not the
+// answerer's speech, so it is left out of the answer; the paragraphs on
+// either side stay separate paragraphs. It returns the index of the turn
+// after the run, or i when turns[i] does not start a backchannel.
+func interjection(turns []*turn, i int, ask map[string]bool, answerKey string) int {
+	j := i
+	for ; j < len(turns) && ask[turns[j].label.key]; j++ {
+		words := 0
+		for _, p := range turns[j].paras {
+			words += len(strings.Fields(p))
+			if words > maxInterjectionWords || strings.ContainsAny(p, "?¿") {
+				return i
+			}
+			for _, w := range strings.Fields(foldKey(p)) {
+				if !backchannelWord(w) {
+					return i
+				}
+			}
+		}
+	}
+	if j == i || j == len(turns) || turns[j].label.key != answerKey {
+		return i
+	}
+	return j
+}
+
+// backchannelWord reports whether w (a foldKey word) is one a listener
+// says to show they follow: "yes", "right", "see", "claro", or a murmur
+// spelt with m, h, u and a ("mm", "hmm", "mhm", "uh", "aha").
+func backchannelWord(w string) bool {
+	if backchannelWords[w] {
+		return true
+	}
+	if len(w) < 2 {
+		return false
+	}
+	for _, r := range w {
+		if !strings.ContainsRune("mhua", r) {
+			return false
+		}
+	}
+	return true
+}
+
+var backchannelWords = setOf("yes yeah yep yup right ok okay alright all sure exactly indeed true correct absolutely certainly fine good great wow oh i see go on ahead please really interesting understood got it of course " +
+	"si claro vale ya bueno exacto exactamente cierto correcto perfecto entiendo okey de acuerdo adelante por favor siga bien muy eso es")
