@@ -9,13 +9,14 @@ import (
 
 // detect picks the format of a body whose front matter and options do not
 // name one: the file extension first (a .md file with speaker turns is a
-// transcript), then the content — a leading "{" is JSON Lines, a
-// question/answer header row is CSV, speaker turns are a transcript,
+// transcript), then the content — a leading "{" or "[" is JSON (parseJSONL
+// explains that an array is not JSON Lines), a question/answer header row
+// is CSV, speaker turns are a transcript (subtitle files included),
 // headings with paragraphs are Markdown.
 func detect(body []line, name string, meta document.Metadata) (Format, error) {
 	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, "\\", "/")))
 	switch ext {
-	case ".jsonl", ".ndjson":
+	case ".jsonl", ".ndjson", ".json":
 		return FAQJSONL, nil
 	case ".csv", ".tsv":
 		return FAQCSV, nil
@@ -32,7 +33,12 @@ func detect(body []line, name string, meta document.Metadata) (Format, error) {
 			break
 		}
 	}
-	if strings.HasPrefix(firstLine, "{") || strings.HasPrefix(firstLine, "[{") {
+	if strings.HasPrefix(firstLine, "{") {
+		return FAQJSONL, nil
+	}
+	// A JSON array: "[{…", or "[" alone when pretty-printed; but
+	// "[00:01:02] Name: …" is a transcript.
+	if rest, ok := strings.CutPrefix(firstLine, "["); ok && (rest == "" || strings.HasPrefix(strings.TrimSpace(rest), "{")) {
 		return FAQJSONL, nil
 	}
 	if looksCSVHeader(firstLine) {
@@ -42,11 +48,18 @@ func detect(body []line, name string, meta document.Metadata) (Format, error) {
 	if hasTurns(body, meta, headings) {
 		return Transcript, nil
 	}
+	if isSubtitles(body) {
+		return "", errorf(0, noSubtitleSpeakersMsg)
+	}
 	if headings > 0 {
 		return Markdown, nil
 	}
 	return "", errorf(0, noTurnsMsg)
 }
+
+// noSubtitleSpeakersMsg is for captions that do not say who speaks: they
+// cannot be cut into questions and answers.
+const noSubtitleSpeakersMsg = `this is a subtitle file (WebVTT or SubRip), but its cues do not name two or more speakers: expected cues like "Name: …" (Zoom) or "<v Name>…" (Microsoft Teams)`
 
 // hasTurns reports whether the body reads as a transcript: at least two
 // speakers, and more turns than question headings (a Markdown article may

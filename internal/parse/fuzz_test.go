@@ -23,15 +23,16 @@ func normalised(data []byte) string {
 	return strings.ReplaceAll(s, "\r", "\n")
 }
 
-// numberedLayout reports whether Parse would read data as a pdftotext
-// transcript, whose hard wraps are joined and so are not verbatim.
+// numberedLayout reports whether data is a layout whose text is joined
+// rather than quoted line by line: a line-numbered pdftotext page, or
+// subtitle cues (one speaker's cues are one paragraph, their timings gone).
 func numberedLayout(data []byte) bool {
 	lines, err := prepare(data)
 	if err != nil {
 		return false
 	}
 	_, body, err := splitFrontMatter(lines)
-	return err == nil && isNumbered(body)
+	return err == nil && (isNumbered(body) || isSubtitles(body))
 }
 
 func checkInputError(t *testing.T, err error, data []byte) {

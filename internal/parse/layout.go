@@ -17,7 +17,7 @@ type para struct {
 // pdftotext transcript and the headings of a Markdown one removed.
 type layout struct {
 	paras []para
-	pdf   bool   // line-numbered pdftotext layout
+	pdf   bool   // labels only start paragraphs: a line-numbered pdftotext layout, or subtitle cues grouped by speaker
 	title string // a Markdown H1 that opens the body
 }
 
@@ -37,6 +37,9 @@ func (p para) joinFrom(i, off int) string {
 }
 
 func buildLayout(body []line) layout {
+	if isSubtitles(body) {
+		return subtitleLayout(body)
+	}
 	if isNumbered(body) {
 		return pdfLayout(body)
 	}
