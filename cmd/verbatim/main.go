@@ -40,6 +40,7 @@ Usage:
   verbatim ask [--json] [--top N] [--server ID] [QUESTION]   answer from the corpus (no Discord needed);
                                                                with no QUESTION, one question per line from stdin
   verbatim serve [--env FILE]                                 run the Discord bot and its HTTP server (DISCORD_TOKEN, DISCORD_APP_ID…; .env read too)
+  verbatim web [--env FILE]                                   run the HTTP server alone, no Discord: the ask box and document pages
   verbatim corpus add [--title T] [--url U] [--server ID] [--format F] FILE...
                                                               add transcript, Markdown or FAQ files (- for stdin, 1 MiB each at most);
                                                               with --server, answered in that Discord server only
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runHealthcheck(ctx, args[1:], getenv, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "web":
+		return runWeb(ctx, args[1:], getenv, stdout, stderr)
 	case "eval":
 		return runEval(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

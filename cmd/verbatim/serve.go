@@ -27,35 +27,52 @@ import (
 // from the environment, then from .env in the working directory for
 // variables the environment leaves unset.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
+	return runServer(ctx, "serve", args, getenv, stderr)
+}
+
+// runWeb runs the HTTP server alone — the ask box, the document pages,
+// health and metrics — with no Discord and no token: the way to try
+// Verbatim in a browser, or to keep the pages up without the bot.
+func runWeb(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runServer(ctx, "web", args, getenv, stderr)
+}
+
+// runServer is serve, or web (the HTTP side alone).
+func runServer(ctx context.Context, command string, args []string, getenv func(string) string, stderr io.Writer) error {
+	fset := flag.NewFlagSet(command, flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	envFile := fset.String("env", ".env", "file of KEY=value lines read for variables the environment does not set")
 	if err := fset.Parse(args); err != nil {
 		return usageError{}
 	}
 	if fset.NArg() > 0 {
-		return usageError{fmt.Sprintf("serve takes no arguments, got %q", fset.Arg(0))}
+		return usageError{fmt.Sprintf("%s takes no arguments, got %q", command, fset.Arg(0))}
 	}
 	getenv, err := withEnvFile(getenv, *envFile)
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(getenv)
+	discord := command == "serve"
+	load := config.Load
+	if !discord {
+		load = config.LoadWeb
+	}
+	cfg, err := load(getenv)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	log.Info("starting", "config", cfg)
-	return serve(ctx, cfg, log)
+	log.Info("starting", "command", command, "config", cfg)
+	return serve(ctx, cfg, log, discord)
 }
 
 // watchEvery is how often the bot looks for documents that operators
 // added or removed from the command line.
 const watchEvery = 2 * time.Second
 
-// serve wires the library, the bot and the HTTP server, and runs them until
-// ctx ends or one of them fails.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+// serve wires the library, the bot (unless !discord) and the HTTP server,
+// and runs them until ctx ends or one of them fails.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, discord bool) error {
 	key, err := web.LoadKey(cfg.DataDir)
 	if err != nil {
 		return err
@@ -73,12 +90,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 	reg := metrics.New(lib.Corpus().Len)
 	ans := metrics.Instrument(lib.Answerer(), reg)
-	b, err := bot.New(cfg, ans, lib.Corpus(), log)
-	if err != nil {
-		return err
+	var b *bot.Bot
+	if discord {
+		if b, err = bot.New(cfg, ans, lib.Corpus(), log); err != nil {
+			return err
+		}
+		b.Curator = lib
+		b.OnError = reg.Error
 	}
-	b.Curator = lib
-	b.OnError = reg.Error
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -90,14 +109,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go func() { defer wg.Done(); gctune.Run(ctx, os.Getenv, time.Minute) }()
 
 	errs := make(chan error, 2)
-	running := 1
-	go func() { errs <- b.Run(ctx) }()
-	if cfg.ListenAddr != config.ListenOff {
-		opt := web.Options{Answerer: ans, Corpus: lib.Corpus(), Links: links, Metrics: reg, Log: log,
-			Ready: b.Ready}
+	running := 0
+	opt := web.Options{Answerer: ans, Corpus: lib.Corpus(), Links: links, Metrics: reg, Log: log}
+	if b != nil {
+		running++
+		go func() { errs <- b.Run(ctx) }()
+		opt.Ready = b.Ready
 		if cfg.Mode == config.ModeHTTP {
 			opt.Interactions = b.InteractionsHandler()
 		}
+	}
+	if cfg.ListenAddr != config.ListenOff {
 		h := web.New(opt).Handler()
 		running++
 		go func() {

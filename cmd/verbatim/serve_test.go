@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -162,14 +163,21 @@ type serveProcess struct {
 // with extra environment variables, and kills it when the test ends.
 func startServe(t *testing.T, srv *discordtest.Server, dataDir string, env ...string) *serveProcess {
 	t.Helper()
+	return startCommand(t, "serve", dataDir, append([]string{
+		"DISCORD_TOKEN=" + srv.Options().Token, "DISCORD_APP_ID=" + srv.Options().AppID,
+		"DISCORD_GUILD_ID=" + srv.Options().GuildID, "DISCORD_BASE_URL=" + srv.URL()}, env...)...)
+}
+
+// startCommand starts `verbatim COMMAND` (serve or web) on dataDir with
+// extra environment variables and no .env, and kills it when the test ends.
+func startCommand(t *testing.T, command, dataDir string, env ...string) *serveProcess {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	p := &serveProcess{t: t, ctx: ctx, addr: freeAddr(t), exited: make(chan error, 1), stderr: &lockedBuffer{}}
 	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	p.cmd.Env = append(append(os.Environ(),
-		"VERBATIM_TEST_MAIN=1", "VERBATIM_TEST_ARGS=serve --env "+filepath.Join(dataDir, "no.env"),
-		"DISCORD_TOKEN="+srv.Options().Token, "DISCORD_APP_ID="+srv.Options().AppID,
-		"DISCORD_GUILD_ID="+srv.Options().GuildID, "DISCORD_BASE_URL="+srv.URL(),
+		"VERBATIM_TEST_MAIN=1", "VERBATIM_TEST_ARGS="+command+" --env "+filepath.Join(dataDir, "no.env"),
 		"DATA_DIR="+dataDir, "LISTEN_ADDR="+p.addr, "LOG_LEVEL=debug"), env...)
 	p.cmd.Stdout, p.cmd.Stderr = io.Discard, p.stderr
 	p.start = time.Now()
@@ -263,6 +271,24 @@ func TestServeProcessHTTPMode(t *testing.T) {
 	}
 	if srv.Identifies() != 0 {
 		t.Errorf("http mode opened a gateway connection (%d identifies)", srv.Identifies())
+	}
+	p.stop()
+}
+
+// TestWebProcess runs `verbatim web` with no Discord variables at all: the
+// ask box answers from the seeds, health and readiness are served, and
+// SIGTERM ends it with status 0.
+func TestWebProcess(t *testing.T) {
+	p := startCommand(t, "web", t.TempDir())
+	p.waitReady()
+	if code, body := p.get("/?q=" + url.QueryEscape("Which companies compete with European providers?")); code != http.StatusOK || !strings.Contains(body, "Hikvision") {
+		t.Errorf("ask box: %d %.300s", code, body)
+	}
+	if code, _ := p.get("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d", code)
+	}
+	if code, _ := p.get("/interactions"); code != http.StatusNotFound {
+		t.Errorf("/interactions without the bot: %d", code)
 	}
 	p.stop()
 }

@@ -65,32 +65,41 @@ func invalid(name, format string, args ...any) error {
 // Load reads the configuration through getenv. It returns an error wrapping
 // ErrInvalid, naming the variable, for a missing or malformed one; errors
 // never contain the token.
-func Load(getenv func(string) string) (Config, error) {
+func Load(getenv func(string) string) (Config, error) { return load(getenv, true) }
+
+// LoadWeb reads the configuration of the HTTP side alone (the web
+// command): DATA_DIR, the log's, LISTEN_ADDR and PUBLIC_BASE_URL. Discord's
+// variables are neither read nor required.
+func LoadWeb(getenv func(string) string) (Config, error) { return load(getenv, false) }
+
+func load(getenv func(string) string, discord bool) (Config, error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	var c Config
 
-	tok := get("DISCORD_TOKEN")
-	if tok == "Bot" || strings.HasPrefix(tok, "Bot ") {
-		tok = strings.TrimSpace(tok[len("Bot"):])
-	}
-	switch {
-	case tok == "":
-		return Config{}, invalid("DISCORD_TOKEN", "is not set (the bot token from the developer portal)")
-	case strings.ContainsFunc(tok, func(r rune) bool { return r <= ' ' || r > '~' }):
-		return Config{}, invalid("DISCORD_TOKEN", "is malformed (it contains spaces or characters a token cannot have)")
-	}
-	c.Token = tok
+	if discord {
+		tok := get("DISCORD_TOKEN")
+		if tok == "Bot" || strings.HasPrefix(tok, "Bot ") {
+			tok = strings.TrimSpace(tok[len("Bot"):])
+		}
+		switch {
+		case tok == "":
+			return Config{}, invalid("DISCORD_TOKEN", "is not set (the bot token from the developer portal)")
+		case strings.ContainsFunc(tok, func(r rune) bool { return r <= ' ' || r > '~' }):
+			return Config{}, invalid("DISCORD_TOKEN", "is malformed (it contains spaces or characters a token cannot have)")
+		}
+		c.Token = tok
 
-	c.AppID = get("DISCORD_APP_ID")
-	if c.AppID == "" {
-		return Config{}, invalid("DISCORD_APP_ID", "is not set (the application id from the developer portal)")
-	}
-	if !snowflake(c.AppID) {
-		return Config{}, invalid("DISCORD_APP_ID", "must be a Discord id (digits only)")
-	}
-	c.GuildID = get("DISCORD_GUILD_ID")
-	if c.GuildID != "" && !snowflake(c.GuildID) {
-		return Config{}, invalid("DISCORD_GUILD_ID", "must be a Discord id (digits only)")
+		c.AppID = get("DISCORD_APP_ID")
+		if c.AppID == "" {
+			return Config{}, invalid("DISCORD_APP_ID", "is not set (the application id from the developer portal)")
+		}
+		if !snowflake(c.AppID) {
+			return Config{}, invalid("DISCORD_APP_ID", "must be a Discord id (digits only)")
+		}
+		c.GuildID = get("DISCORD_GUILD_ID")
+		if c.GuildID != "" && !snowflake(c.GuildID) {
+			return Config{}, invalid("DISCORD_GUILD_ID", "must be a Discord id (digits only)")
+		}
 	}
 
 	c.DataDir = get("DATA_DIR")
@@ -119,46 +128,48 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, invalid("LOG_FORMAT", "must be text or json, got %q", clip(f))
 	}
 
-	c.BaseURL = get("DISCORD_BASE_URL")
-	if c.BaseURL == "" {
-		c.BaseURL = DefaultBaseURL
-	}
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return Config{}, invalid("DISCORD_BASE_URL", "must be an absolute http or https URL such as %s", DefaultBaseURL)
-	}
-	// Scheme and host are case-insensitive: Discord's own address written
-	// otherwise is still Discord, not a stand-in (whose host the bot trusts
-	// for attachments).
-	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	c.BaseURL = strings.TrimRight(u.String(), "/")
+	if discord {
+		c.BaseURL = get("DISCORD_BASE_URL")
+		if c.BaseURL == "" {
+			c.BaseURL = DefaultBaseURL
+		}
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			return Config{}, invalid("DISCORD_BASE_URL", "must be an absolute http or https URL such as %s", DefaultBaseURL)
+		}
+		// Scheme and host are case-insensitive: Discord's own address written
+		// otherwise is still Discord, not a stand-in (whose host the bot trusts
+		// for attachments).
+		u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+		c.BaseURL = strings.TrimRight(u.String(), "/")
 
-	switch m := strings.ToLower(get("DISCORD_MODE")); m {
-	case "", ModeGateway:
-		c.Mode = ModeGateway
-	case ModeHTTP:
-		c.Mode = ModeHTTP
-	default:
-		return Config{}, invalid("DISCORD_MODE", "must be gateway or http, got %q", clip(m))
-	}
-	if pk := get("DISCORD_PUBLIC_KEY"); pk != "" {
-		b, err := hex.DecodeString(pk)
-		if err != nil || len(b) != ed25519.PublicKeySize {
-			return Config{}, invalid("DISCORD_PUBLIC_KEY", "must be the 64 hexadecimal digits of the application's public key")
+		switch m := strings.ToLower(get("DISCORD_MODE")); m {
+		case "", ModeGateway:
+			c.Mode = ModeGateway
+		case ModeHTTP:
+			c.Mode = ModeHTTP
+		default:
+			return Config{}, invalid("DISCORD_MODE", "must be gateway or http, got %q", clip(m))
 		}
-		c.PublicKey = ed25519.PublicKey(b)
-	} else if c.Mode == ModeHTTP {
-		return Config{}, invalid("DISCORD_PUBLIC_KEY", "is not set (the public key from the developer portal, needed with DISCORD_MODE=http)")
-	}
+		if pk := get("DISCORD_PUBLIC_KEY"); pk != "" {
+			b, err := hex.DecodeString(pk)
+			if err != nil || len(b) != ed25519.PublicKeySize {
+				return Config{}, invalid("DISCORD_PUBLIC_KEY", "must be the 64 hexadecimal digits of the application's public key")
+			}
+			c.PublicKey = ed25519.PublicKey(b)
+		} else if c.Mode == ModeHTTP {
+			return Config{}, invalid("DISCORD_PUBLIC_KEY", "is not set (the public key from the developer portal, needed with DISCORD_MODE=http)")
+		}
 
-	for _, r := range strings.Split(get("MODERATOR_ROLE_IDS"), ",") {
-		if r = strings.TrimSpace(r); r == "" {
-			continue
+		for _, r := range strings.Split(get("MODERATOR_ROLE_IDS"), ",") {
+			if r = strings.TrimSpace(r); r == "" {
+				continue
+			}
+			if !snowflake(r) {
+				return Config{}, invalid("MODERATOR_ROLE_IDS", "must be role ids (digits) separated by commas, got %q", clip(r))
+			}
+			c.ModeratorRoles = append(c.ModeratorRoles, r)
 		}
-		if !snowflake(r) {
-			return Config{}, invalid("MODERATOR_ROLE_IDS", "must be role ids (digits) separated by commas, got %q", clip(r))
-		}
-		c.ModeratorRoles = append(c.ModeratorRoles, r)
 	}
 
 	c.ListenAddr = get("LISTEN_ADDR")
@@ -166,6 +177,9 @@ func Load(getenv func(string) string) (Config, error) {
 	case c.ListenAddr == "":
 		c.ListenAddr = DefaultListen
 	case strings.EqualFold(c.ListenAddr, ListenOff):
+		if !discord {
+			return Config{}, invalid("LISTEN_ADDR", "cannot be off for the web command: it serves HTTP")
+		}
 		if c.Mode == ModeHTTP {
 			return Config{}, invalid("LISTEN_ADDR", "cannot be off with DISCORD_MODE=http: interactions arrive over HTTP")
 		}
@@ -180,6 +194,11 @@ func Load(getenv func(string) string) (Config, error) {
 		u, err := url.Parse(pb)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 			return Config{}, invalid("PUBLIC_BASE_URL", "must be an absolute http or https URL with no query, such as https://verbatim.example.org")
+		}
+		if strings.Trim(u.Path, "/") != "" {
+			// The pages link to each other from the root: a prefix would
+			// need a proxy that strips it, and links that add it.
+			return Config{}, invalid("PUBLIC_BASE_URL", "must have no path: the server's pages are at its root (got %q)", clip(u.Path))
 		}
 		c.PublicBaseURL = strings.TrimRight(pb, "/")
 	}

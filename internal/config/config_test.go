@@ -132,3 +132,28 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+// The web command needs no Discord: it reads the rest as serve does, and a
+// LISTEN_ADDR of off would leave it nothing to do.
+func TestLoadWeb(t *testing.T) {
+	c, err := config.LoadWeb(env(map[string]string{"DATA_DIR": "/tmp/d", "LISTEN_ADDR": "127.0.0.1:9000", "PUBLIC_BASE_URL": "https://v.example.org/"}))
+	if err != nil || c.DataDir != "/tmp/d" || c.ListenAddr != "127.0.0.1:9000" || c.PublicBaseURL != "https://v.example.org" || c.Token != "" {
+		t.Errorf("LoadWeb = %+v, %v", c, err)
+	}
+	if _, err := config.LoadWeb(env(map[string]string{"LISTEN_ADDR": "off"})); err == nil || !strings.Contains(err.Error(), "LISTEN_ADDR") {
+		t.Errorf("web with LISTEN_ADDR=off: %v", err)
+	}
+	if _, err := config.Load(env(map[string]string{})); err == nil || !strings.Contains(err.Error(), "DISCORD_TOKEN") {
+		t.Errorf("serve without a token: %v", err)
+	}
+}
+
+// Pages link to each other from the root, so a base URL with a path would
+// hand out links that lead nowhere.
+func TestPublicBaseURLPath(t *testing.T) {
+	for _, pb := range []string{"https://example.org/verbatim", "https://example.org/a/b/"} {
+		if _, err := config.LoadWeb(env(map[string]string{"PUBLIC_BASE_URL": pb})); err == nil || !strings.Contains(err.Error(), "must have no path") {
+			t.Errorf("%s: %v", pb, err)
+		}
+	}
+}
