@@ -20,6 +20,7 @@ const (
 	privateID = "guild-notes"
 	guild     = "111111111111111111"
 	otherID   = "other-guild-notes"
+	spanishID = "faros-del-sur"
 	other     = "222222222222222222"
 )
 
@@ -40,6 +41,14 @@ var hostile = &document.Document{
 	Sections: []document.Section{
 		{Question: `How are <script>zebras</script> handled?`, Asker: `Q"onmouseover="x`, Answerer: `A`, Paragraphs: []string{`Zebras are handled </p><script>alert("answer")</script> with care & patience.`}},
 	},
+}
+
+// spanish is a shared document in Spanish whose answer breaks its lines.
+var spanish = &document.Document{
+	ID:   spanishID,
+	Meta: document.Metadata{Title: "Faros del sur", Language: "es", Interviewee: "Marta Ruiz"},
+	Sections: []document.Section{{Question: "¿Cuáles son las reglas del faro?",
+		Paragraphs: []string{"Hay tres reglas:\n- mantener la lámpara encendida\n- anotar cada barco\n- no salir de noche"}}},
 }
 
 // private belongs to one server; other to another.
@@ -81,7 +90,7 @@ func newFixture(tb testing.TB) *fixture {
 			fixErr = err
 			return
 		}
-		set := corpus.New(append(docs, hostile, private, otherDoc)...)
+		set := corpus.New(append(docs, hostile, private, otherDoc, spanish)...)
 		idx, _, err := bleveindex.Open("", bleveindex.DefaultTuning, nil)
 		if err != nil {
 			fixErr = err

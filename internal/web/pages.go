@@ -121,6 +121,7 @@ type section struct {
 type documentData struct {
 	page
 	Doc      *document.Document
+	DocLang  string // the document's language, for its text
 	Source   *sourceLink
 	Sections []section
 }
@@ -144,7 +145,8 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound)
 		return
 	}
-	data := documentData{page: newPage(d.Meta.Title+" · Verbatim", language(d.Meta.Language)), Doc: d}
+	// The interface is English; the document's own text is in its language.
+	data := documentData{page: newPage(d.Meta.Title+" · Verbatim", "en"), Doc: d, DocLang: language(d.Meta.Language)}
 	data.NoIndex = d.Server != ""
 	if u, label, ok := webURL(d.Meta.SourceURL); ok {
 		data.Source = &sourceLink{URL: u, Label: label}
@@ -193,6 +195,7 @@ func language(tag string) string {
 type hitView struct {
 	answer.Hit
 	Paragraphs []string
+	Lang       string // the document's, for the quote's pronunciation
 }
 
 type suggestionView struct {
@@ -200,10 +203,11 @@ type suggestionView struct {
 	Title  string
 	AskURL string
 	Link   string
+	Lang   string
 }
 
 type documentLink struct {
-	URL, Title, Detail string
+	URL, Title, Detail, Lang string
 }
 
 type indexData struct {
@@ -250,11 +254,15 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		data.Asked = true
 		data.Question = query.Get("q")
 		data.Title = "Answers · Verbatim"
+		// The page repeats whatever its link says: not for search engines.
+		data.NoIndex = true
+		w.Header().Set("X-Robots-Tag", "noindex")
 		ans, err := s.ask(r.Context(), data.Question)
 		switch {
 		case errors.Is(err, errBusy):
 			data.Problem = "Many people are asking right now. Please try again in a moment."
 			status = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", "2")
 		case errors.Is(err, answer.ErrEmptyQuestion):
 			data.Problem = "Type a question in the box, then press Ask."
 		case errors.Is(err, answer.ErrQuestionTooLong):
@@ -272,7 +280,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, d := range s.opt.Corpus.Documents("") {
-		data.Documents = append(data.Documents, documentLink{URL: localPath(d.ID, 0), Title: d.Meta.Title, Detail: detail(d)})
+		data.Documents = append(data.Documents, documentLink{URL: localPath(d.ID, 0), Title: d.Meta.Title, Detail: detail(d), Lang: language(d.Meta.Language)})
 	}
 	s.render(w, r, status, "index", data, false)
 }
@@ -286,12 +294,16 @@ func (s *Server) views(data *indexData) {
 		if h.Asked == "" {
 			h.Asked = "Introduction"
 		}
-		data.Hits = append(data.Hits, hitView{Hit: h, Paragraphs: paragraphs(h.Quote)})
+		v := hitView{Hit: h, Paragraphs: paragraphs(h.Quote), Lang: "en"}
+		if d, ok := s.opt.Corpus.Document(h.Document); ok {
+			v.Lang = language(d.Meta.Language)
+		}
+		data.Hits = append(data.Hits, v)
 	}
 	for _, sg := range data.Answer.Suggestions {
-		v := suggestionView{Suggestion: sg, AskURL: "/?q=" + url.QueryEscape(sg.Question), Link: localPath(sg.Document, sg.Section)}
+		v := suggestionView{Suggestion: sg, AskURL: "/?q=" + url.QueryEscape(sg.Question), Link: localPath(sg.Document, sg.Section), Lang: "en"}
 		if d, ok := s.opt.Corpus.Document(sg.Document); ok {
-			v.Title = d.Meta.Title
+			v.Title, v.Lang = d.Meta.Title, language(d.Meta.Language)
 			if l := s.opt.Answerer.Link(d, sg.Section); l != "" {
 				v.Link = l
 			}
