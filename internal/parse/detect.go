@@ -9,8 +9,8 @@ import (
 
 // detect picks the format of a body whose front matter and options do not
 // name one: the file extension first (a .md file with speaker turns is a
-// transcript), then the content — a leading "{" or "[" is JSON (parseJSONL
-// explains that an array is not JSON Lines), a question/answer header row
+// transcript), then the content — a leading "{" or "[" is a FAQ in JSON
+// Lines or a JSON array, a question/answer header row
 // is CSV, speaker turns are a transcript (subtitle files included),
 // headings with paragraphs are Markdown.
 func detect(body []line, name string, meta document.Metadata) (Format, error) {

@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/verbatimbot/verbatim/internal/document"
 )
 
 // parseJSONL reads a FAQ in JSON Lines: one object with "question" and
 // "answer" strings per line (other fields are ignored, blank lines
-// skipped). The answer is split into paragraphs on blank lines.
+// skipped), or in a JSON array of such objects, as spreadsheet and CMS
+// exports write them. The answer is split into paragraphs on blank lines.
 func parseJSONL(body []line) (result, error) {
 	var res result
 	for _, l := range body {
@@ -21,52 +24,105 @@ func parseJSONL(body []line) (result, error) {
 			continue
 		}
 		if strings.HasPrefix(s, "[") {
-			return res, errorf(l.num, `this is a JSON array, not JSON Lines: put one {"question": …, "answer": …} object on each line`)
+			return parseJSONArray(body)
 		}
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(s), &obj); err != nil || obj == nil {
 			return res, errorf(l.num, `expected a JSON object like {"question": "…", "answer": "…"}: %s`, jsonProblem(err))
 		}
-		fields := map[string]json.RawMessage{}
-		for k, v := range obj {
-			lk := strings.ToLower(k)
-			if _, twice := fields[lk]; twice && (lk == "question" || lk == "answer") {
-				return res, errorf(l.num, "%q is given twice (keys are read whatever their case)", lk)
-			}
-			fields[lk] = v
-		}
-		get := func(name string) (string, error) {
-			raw, ok := fields[name]
-			if !ok {
-				return "", errorf(l.num, "missing %q", name)
-			}
-			var v string
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return "", errorf(l.num, "%q must be a string", name)
-			}
-			if strings.TrimSpace(v) == "" {
-				return "", errorf(l.num, "%q is empty", name)
-			}
-			// JSON escapes (\u0000, \u001b) can say what the file's bytes may not.
-			if i := strings.IndexFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }); i >= 0 {
-				return "", errorf(l.num, "%q contains a control character (U+%04X): it must be plain text", name, v[i])
-			}
-			return v, nil
-		}
-		q, err := get("question")
+		sec, err := faqEntry(obj, l.num)
 		if err != nil {
 			return res, err
 		}
-		a, err := get("answer")
-		if err != nil {
-			return res, err
-		}
-		res.sections = append(res.sections, document.Section{Question: strings.TrimSpace(q), Paragraphs: splitParagraphs(a)})
+		res.sections = append(res.sections, sec)
 	}
 	if len(res.sections) == 0 {
 		return res, errorf(0, noJSONLMsg)
 	}
 	return res, nil
+}
+
+// parseJSONArray reads a FAQ as one JSON array of {"question", "answer"}
+// objects, over as many lines as it takes; errors name the line where the
+// object at fault starts.
+func parseJSONArray(body []line) (result, error) {
+	var res result
+	texts := make([]string, len(body))
+	for i, l := range body {
+		texts[i] = l.text
+	}
+	text := strings.Join(texts, "\n")
+	lineOf := func(off int64) int { // body lines are consecutive in the file
+		return body[0].num + strings.Count(text[:min(int(off), len(text))], "\n")
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return res, errorf(body[0].num, "expected a JSON array of {\"question\": …, \"answer\": …} objects: %s", jsonProblem(err))
+	}
+	for dec.More() {
+		start := dec.InputOffset()
+		// The element starts after the comma and white space before it.
+		rest := strings.TrimLeft(text[start:], ", \t\r\n")
+		at := lineOf(int64(len(text) - len(rest)))
+		var obj map[string]json.RawMessage
+		if err := dec.Decode(&obj); err != nil || obj == nil {
+			return res, errorf(at, `expected a JSON object like {"question": "…", "answer": "…"}: %s`, jsonProblem(err))
+		}
+		sec, err := faqEntry(obj, at)
+		if err != nil {
+			return res, err
+		}
+		res.sections = append(res.sections, sec)
+	}
+	if _, err := dec.Token(); err != nil {
+		return res, errorf(lineOf(dec.InputOffset()), "the JSON array does not close: %s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return res, errorf(lineOf(dec.InputOffset()), "text after the JSON array")
+	}
+	if len(res.sections) == 0 {
+		return res, errorf(0, noJSONLMsg)
+	}
+	return res, nil
+}
+
+// faqEntry is the section of one FAQ object found on line num.
+func faqEntry(obj map[string]json.RawMessage, num int) (document.Section, error) {
+	fields := map[string]json.RawMessage{}
+	for k, v := range obj {
+		lk := strings.ToLower(k)
+		if _, twice := fields[lk]; twice && (lk == "question" || lk == "answer") {
+			return document.Section{}, errorf(num, "%q is given twice (keys are read whatever their case)", lk)
+		}
+		fields[lk] = v
+	}
+	get := func(name string) (string, error) {
+		raw, ok := fields[name]
+		if !ok {
+			return "", errorf(num, "missing %q", name)
+		}
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return "", errorf(num, "%q must be a string", name)
+		}
+		if strings.TrimSpace(v) == "" {
+			return "", errorf(num, "%q is empty", name)
+		}
+		// JSON escapes (\u0000, \u001b) can say what the file's bytes may not.
+		if i := strings.IndexFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }); i >= 0 {
+			return "", errorf(num, "%q contains a control character (U+%04X): it must be plain text", name, v[i])
+		}
+		return v, nil
+	}
+	q, err := get("question")
+	if err != nil {
+		return document.Section{}, err
+	}
+	a, err := get("answer")
+	if err != nil {
+		return document.Section{}, err
+	}
+	return document.Section{Question: strings.TrimSpace(q), Paragraphs: splitParagraphs(a)}, nil
 }
 
 func jsonProblem(err error) string {
@@ -96,19 +152,23 @@ func csvDelimiter(header string) rune {
 	return best
 }
 
-// csvColumns finds the question and answer columns of a header row.
+// csvColumns finds the question and answer columns of a header row: the
+// first whose name is "q" or "a", or holds the word question or answer
+// (in the plural too, or in Spanish), as spreadsheets name them ("FAQ
+// Question", "Answers").
 func csvColumns(header []string) (q, a int) {
 	q, a = -1, -1
 	for i, h := range header {
-		switch strings.ToLower(strings.TrimSpace(h)) {
-		case "question", "q", "pregunta":
-			if q < 0 {
-				q = i
-			}
-		case "answer", "a", "respuesta":
-			if a < 0 {
-				a = i
-			}
+		h = strings.ToLower(strings.TrimSpace(h))
+		words := strings.FieldsFunc(h, func(r rune) bool { return !unicode.IsLetter(r) })
+		has := func(names ...string) bool {
+			return slices.ContainsFunc(words, func(w string) bool { return slices.Contains(names, w) })
+		}
+		switch {
+		case q < 0 && (h == "q" || has("question", "questions", "pregunta", "preguntas")):
+			q = i
+		case a < 0 && (h == "a" || has("answer", "answers", "respuesta", "respuestas")):
+			a = i
 		}
 	}
 	return q, a

@@ -257,26 +257,38 @@ func TestTimedTranscripts(t *testing.T) {
 	}
 }
 
-// TestJSONArrayDetected: a pretty-printed JSON array reaches the FAQ
-// parser, which says what is wrong with it, instead of getting the
-// transcript message. Fails without ".json" in detect's extensions (the
-// array of strings) or without the check for a leading "[" (the unnamed
-// cases).
-func TestJSONArrayDetected(t *testing.T) {
+// TestJSONArray: a FAQ as a JSON array (pretty-printed, one line, named
+// .json or not) is read like JSON Lines; its errors name the line where the
+// element at fault starts.
+func TestJSONArray(t *testing.T) {
 	pretty := "[\n  {\"question\": \"What is it?\", \"answer\": \"It is a thing.\"},\n  {\"question\": \"Why?\", \"answer\": \"Because\"}\n]\n"
-	tests := []struct{ name, data string }{
-		{"faq.json", pretty},
-		{"faq.txt", pretty},
-		{"", pretty},
-		{"", `[ {"question": "What is it?", "answer": "It is a thing."} ]`},
-		// Only the extension tells this one from text.
-		{"faq.json", `["What is it?", "It is a thing."]`},
+	for _, tt := range []struct {
+		name, data string
+		sections   int
+	}{
+		{"faq.json", pretty, 2},
+		{"faq.txt", pretty, 2},
+		{"", pretty, 2},
+		{"", `[ {"question": "What is it?", "answer": "It is a thing."} ]`, 1},
+	} {
+		doc, format, err := ParseFormatted([]byte(tt.data), Options{Name: tt.name})
+		if err != nil || format != FAQJSONL || len(doc.Sections) != tt.sections || doc.Sections[0].Question != "What is it?" {
+			t.Errorf("Parse(%q, %q): %v, format %q, %d sections", tt.name, tt.data, err, format, len(doc.Sections))
+		}
 	}
-	for _, tt := range tests {
-		_, err := Parse([]byte(tt.data), Options{Name: tt.name})
+	for _, tt := range []struct {
+		data, want string
+		line       int
+	}{
+		{`["What is it?", "It is a thing."]`, "found a JSON string", 1},
+		{"[\n  {\"question\": \"Q?\", \"answer\": \"A.\"},\n  {\"question\": \"Q2?\"}\n]", `missing "answer"`, 3},
+		{"[\n  {\"question\": \"Q?\", \"answer\": \"A.\"}", "does not close", 2},
+		{"[{\"question\": \"Q?\", \"answer\": \"A.\"}]\n{\"x\": 1}", "text after the JSON array", 2},
+	} {
+		_, err := Parse([]byte(tt.data), Options{Name: "faq.json"})
 		var pe *Error
-		if !errors.As(err, &pe) || pe.Line != 1 || !strings.Contains(pe.Reason, "JSON array") {
-			t.Errorf("Parse(%q, %q): err = %v, want the JSON array error on line 1", tt.name, tt.data, err)
+		if !errors.As(err, &pe) || pe.Line != tt.line || !strings.Contains(pe.Reason, tt.want) {
+			t.Errorf("Parse(%q): %v, want line %d: %s", tt.data, err, tt.line, tt.want)
 		}
 	}
 	// A JSON Lines file named .json is read.

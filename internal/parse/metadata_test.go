@@ -87,3 +87,25 @@ func TestMarkdownQuestionLines(t *testing.T) {
 		t.Errorf("lone question heading: %+v", doc.Sections)
 	}
 }
+
+// Spreadsheets name their columns in many ways; any header holding the
+// word question and the word answer (plural, Spanish, prefixed) will do.
+func TestCSVHeaderVariants(t *testing.T) {
+	for _, header := range []string{"Questions,Answers", "FAQ Question,FAQ Answer", "id;Pregunta;Respuesta", "Q,A"} {
+		sep := ","
+		if strings.Contains(header, ";") {
+			sep = ";"
+		}
+		row := "Why?" + sep + "Because."
+		if strings.HasPrefix(header, "id") {
+			row = "1" + sep + row
+		}
+		doc, format, err := ParseFormatted([]byte(header+"\n"+row+"\n"), Options{Name: "faq.csv"})
+		if err != nil || format != FAQCSV || len(doc.Sections) != 1 || doc.Sections[0].Question != "Why?" {
+			t.Errorf("%s: %v %+v", header, err, doc.Sections)
+		}
+	}
+	if _, err := Parse([]byte("Questionable,Answerable\nx,y\n"), Options{Name: "faq.csv"}); err == nil {
+		t.Error("columns named only like the words were taken")
+	}
+}

@@ -687,7 +687,6 @@ func TestErrors(t *testing.T) {
 		{"jsonl missing answer", "{\"question\":\"a\"}\n", Options{Name: "f.ndjson"}, 1, `missing "answer"`},
 		{"jsonl answer not a string", "{\"question\":\"a\",\"answer\":[\"b\"]}\n", Options{Name: "f.jsonl"}, 1, `"answer" must be a string`},
 		{"jsonl empty question", "\n{\"question\":\" \",\"answer\":\"b\"}\n", Options{Name: "f.jsonl"}, 2, `"question" is empty`},
-		{"jsonl array", "[{\"question\":\"a\",\"answer\":\"b\"}]\n", Options{Name: "f.json"}, 1, "JSON array"},
 		{"jsonl only blank lines", "---\ntitle: x\n---\n\n", Options{Format: FAQJSONL}, 0, noJSONLMsg},
 		{"csv missing columns", "---\ntitle: x\n---\nprompt,reply\na,b\n", Options{Name: "f.csv"}, 4, `must name a "question" and an "answer" column; found "prompt", "reply"`},
 		{"csv bare quote", "question,answer\na,b\nc,d\"e\n", Options{Name: "f.csv"}, 3, "bare \""},
