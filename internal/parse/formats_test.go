@@ -140,9 +140,7 @@ func TestIsSubtitles(t *testing.T) {
 // in label.go (labelColon, dropTimestamp, timestampPrefix, timedName,
 // unicode.IsSpace after the colon, the fullwidth colon, caseless).
 func TestLabelFormats(t *testing.T) {
-	tests := []struct {
-		line, text, rest string // text "" means: not a label
-	}{
+	checkLabels(t, []labelCase{
 		// Rev, Temi: a timestamp in parentheses before the colon.
 		{"Speaker 1 (00:00):", "Speaker 1", ""},
 		{"Speaker 2 (01:02:09): Sure.", "Speaker 2", " Sure."},
@@ -184,23 +182,7 @@ func TestLabelFormats(t *testing.T) {
 		{"él dijo: no", "", ""},
 		{"ªb: x", "", ""},
 		{"我认为最重要的问题其实是这个：技术", "", ""},
-	}
-	for _, tt := range tests {
-		lb, ok := parseLabel(tt.line)
-		if tt.text == "" {
-			if ok {
-				t.Errorf("parseLabel(%q) = %q, want no label", tt.line, lb.text)
-			}
-			continue
-		}
-		if !ok {
-			t.Errorf("parseLabel(%q): no label, want %q", tt.line, tt.text)
-			continue
-		}
-		if lb.text != tt.text || tt.line[lb.restOff:] != tt.rest {
-			t.Errorf("parseLabel(%q) = %q, rest %q; want %q, rest %q", tt.line, lb.text, tt.line[lb.restOff:], tt.text, tt.rest)
-		}
-	}
+	})
 }
 
 // TestTimedTranscripts reads whole transcripts in the formats of

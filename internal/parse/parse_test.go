@@ -130,10 +130,33 @@ func equalDocs(a, b document.Document) bool {
 	return bytes.Equal(ja, jb)
 }
 
+// labelCase is a line and the label parseLabel must read at its start:
+// the label's text and the text after it; text "" means no label.
+type labelCase struct{ line, text, rest string }
+
+// checkLabels runs parseLabel on each case.
+func checkLabels(t *testing.T, cases []labelCase) {
+	t.Helper()
+	for _, tt := range cases {
+		lb, ok := parseLabel(tt.line)
+		if tt.text == "" {
+			if ok {
+				t.Errorf("parseLabel(%q) = %q, want no label", tt.line, lb.text)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("parseLabel(%q): no label, want %q", tt.line, tt.text)
+			continue
+		}
+		if lb.text != tt.text || tt.line[lb.restOff:] != tt.rest {
+			t.Errorf("parseLabel(%q) = %q, rest %q; want %q, rest %q", tt.line, lb.text, tt.line[lb.restOff:], tt.text, tt.rest)
+		}
+	}
+}
+
 func TestLabelStyles(t *testing.T) {
-	tests := []struct {
-		line, text, rest string // rest "" with text "" means: not a label
-	}{
+	checkLabels(t, []labelCase{
 		{"Sascha Hannig: China has increased", "Sascha Hannig", " China has increased"},
 		{"INTERVIEWER: Good morning.", "INTERVIEWER", " Good morning."},
 		{"**Eva Ruiz:** Why ports?", "Eva Ruiz", " Why ports?"},
@@ -168,23 +191,7 @@ func TestLabelStyles(t *testing.T) {
 		{"Ana Pérez (): Welcome.", "", ""},
 		{"Ana Pérez, 2023, Santiago: Welcome.", "", ""},
 		{"10 Downing Street: statement", "", ""},
-	}
-	for _, tt := range tests {
-		lb, ok := parseLabel(tt.line)
-		if tt.text == "" {
-			if ok {
-				t.Errorf("parseLabel(%q) = %q, want no label", tt.line, lb.text)
-			}
-			continue
-		}
-		if !ok {
-			t.Errorf("parseLabel(%q): no label, want %q", tt.line, tt.text)
-			continue
-		}
-		if lb.text != tt.text || tt.line[lb.restOff:] != tt.rest {
-			t.Errorf("parseLabel(%q) = %q, rest %q; want %q, rest %q", tt.line, lb.text, tt.line[lb.restOff:], tt.text, tt.rest)
-		}
-	}
+	})
 }
 
 func TestFoldKey(t *testing.T) {
