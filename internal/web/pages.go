@@ -215,6 +215,8 @@ type indexData struct {
 	MaxChars    int
 	Question    string
 	Asked       bool
+	More        bool   // showing the answers after the first ones
+	MoreURL     string // to the answers after these, "" when there are none
 	Problem     string
 	Answer      answer.Answer
 	Hits        []hitView
@@ -243,7 +245,7 @@ func (s *Server) ask(ctx context.Context, question string) (answer.Answer, error
 	defer func() { <-s.slots }()
 	ctx, cancel := context.WithTimeout(ctx, askTimeout)
 	defer cancel()
-	return s.opt.Answerer.Ask(ctx, question, "", topHits)
+	return s.opt.Answerer.Ask(ctx, question, "", 2*topHits)
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
@@ -253,6 +255,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	if query.Has("q") {
 		data.Asked = true
 		data.Question = query.Get("q")
+		data.More = query.Get("more") == "1"
 		data.Title = "Answers · Verbatim"
 		// The page repeats whatever its link says: not for search engines.
 		data.NoIndex = true
@@ -285,9 +288,18 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, "index", data, false)
 }
 
-// views fills in what the answer's hits and suggestions show.
+// views fills in what the answer's hits and suggestions show: the first
+// topHits hits, or with More the ones after them, as /ask's "More results".
 func (s *Server) views(data *indexData) {
-	for _, h := range data.Answer.Hits {
+	hits := data.Answer.Hits
+	switch {
+	case data.More:
+		hits = hits[min(topHits, len(hits)):]
+	case len(hits) > topHits:
+		hits = hits[:topHits]
+		data.MoreURL = "/?q=" + url.QueryEscape(data.Question) + "&more=1"
+	}
+	for _, h := range hits {
 		if h.Link == "" {
 			h.Link = localPath(h.Document, h.Section)
 		}

@@ -75,7 +75,7 @@ const (
 	maxBodyBytes   = 4 << 10 // pages take no body
 	maxHeaderBytes = 64 << 10
 	askTimeout     = 5 * time.Second
-	topHits        = 3
+	topHits        = 3 // shown at once, as /ask shows them; as many again behind "More answers"
 	// MaxAsking bounds the ask box's answers computed at once; a question
 	// waits up to slotWait for a slot, then gets a "try again" page (503).
 	MaxAsking = 4

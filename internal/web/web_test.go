@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -541,5 +542,32 @@ func TestLanguagesAndLines(t *testing.T) {
 	}
 	if body := get(t, f.server.Handler(), "GET", "/").Body.String(); strings.Contains(body, "noindex") {
 		t.Error("the home page is not indexed")
+	}
+}
+
+// As /ask has "More results", the ask box has "More answers": the answers
+// after the first three, none of them shown twice.
+func TestAskBoxMoreAnswers(t *testing.T) {
+	f := newFixture(t)
+	first := get(t, f.server.Handler(), "GET", "/?q="+url.QueryEscape("soft power")).Body.String()
+	more := `<a href="/?q=soft&#43;power&amp;more=1">More answers</a>`
+	if !strings.Contains(first, more) {
+		t.Fatalf("no More answers link:\n%s", first)
+	}
+	second := get(t, f.server.Handler(), "GET", "/?q=soft+power&more=1").Body.String()
+	if strings.Count(first, `<article class="hit"`) != 3 || strings.Count(second, `<article class="hit"`) == 0 || strings.Contains(second, "More answers") {
+		t.Errorf("%d answers, then %d", strings.Count(first, `<article class="hit"`), strings.Count(second, `<article class="hit"`))
+	}
+	heading := func(body string) []string {
+		var hs []string
+		for _, part := range strings.Split(body, "<h3 dir=\"auto\">")[1:] {
+			hs = append(hs, part[:strings.Index(part, "</h3>")])
+		}
+		return hs
+	}
+	for _, h := range heading(second) {
+		if slices.Contains(heading(first), h) {
+			t.Errorf("shown again: %s", h)
+		}
 	}
 }
