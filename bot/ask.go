@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -395,7 +397,7 @@ func (b *Bot) sectionHit(d *document.Document, section int) (answer.Hit, bool) {
 
 // answerParts splits h's quote, a whole answer, into messages of at most
 // limit characters under its heading, at sentence ends (a sentence longer
-// than a message is cut at a word, with "…"): each part but the first
+// than a message goes on over several, cut between words): each part but the first
 // opens with "…", each but the last ends with it, and the heading says
 // which part it is.
 func answerParts(h answer.Hit, limit int) []string {
@@ -404,7 +406,7 @@ func answerParts(h answer.Hit, limit int) []string {
 	if chars(head) > limit/3 {
 		head = heading(h, longLink)
 	}
-	const label = " · part 99 of 99"
+	const label = " · part 9999 of 9999"
 	room := limit - chars(head) - len(label) - 1
 	sents := quote.Sentences(text)
 	var chunks []string
@@ -423,8 +425,8 @@ func answerParts(h answer.Hit, limit int) []string {
 		for j < len(sents) && chars(blockQuote(mark(j))) <= room {
 			j++
 		}
-		if j == i { // one sentence longer than a message
-			chunks = append(chunks, fitQuote(answer.Hit{Quote: mark(i)}, room, nil))
+		if j == i { // one sentence longer than a message: in pieces
+			chunks = append(chunks, pieces(mark(i), room)...)
 			i++
 			continue
 		}
@@ -536,4 +538,55 @@ func clickedByAsker(i *discordgo.Interaction) bool {
 		return true
 	}
 	return m.InteractionMetadata.User.ID == userID(i)
+}
+
+// pieces cuts text, a sentence too long for a message, into consecutive
+// pieces whose block quotes take at most room characters each: at spaces,
+// or between any two characters where it has none (Chinese, Japanese),
+// with "…" where it was cut. Nothing of it is left out.
+func pieces(text string, room int) []string {
+	var out []string
+	for s := 0; s < len(text); {
+		lead := ""
+		if s > 0 {
+			lead = quote.Ellipsis + " "
+		}
+		piece := func(k int) string {
+			p := lead + strings.TrimSpace(text[s:k])
+			if k < len(text) {
+				p += " " + quote.Ellipsis
+			}
+			return p
+		}
+		fits := func(k int) bool { return chars(blockQuote(piece(k))) <= room }
+		if fits(len(text)) {
+			out = append(out, piece(len(text)))
+			break
+		}
+		// Where it may be cut: after s, at a space; else at any character.
+		var cuts []int
+		for k, r := range text[s:] {
+			if k > 0 && unicode.IsSpace(r) {
+				cuts = append(cuts, s+k)
+			}
+		}
+		n := sort.Search(len(cuts), func(j int) bool { return !fits(cuts[j]) })
+		if n == 0 {
+			cuts = cuts[:0]
+			for k := range text[s:] {
+				if k > 0 {
+					cuts = append(cuts, s+k)
+				}
+			}
+			n = sort.Search(len(cuts), func(j int) bool { return !fits(cuts[j]) })
+			if n == 0 { // room for not even one character: the caller's bound is wrong
+				out = append(out, hardClip(piece(len(text)), room))
+				break
+			}
+		}
+		k := cuts[n-1]
+		out = append(out, piece(k))
+		s = k + len(text[k:]) - len(strings.TrimLeftFunc(text[k:], unicode.IsSpace))
+	}
+	return out
 }

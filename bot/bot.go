@@ -571,6 +571,8 @@ func (b *Bot) tellPanic(t *trackingReplier, i *discordgo.Interaction) {
 		err = errors.Join(t.DeleteOriginal(i), t.Followup(i, &discordgo.WebhookParams{
 			Content: textInternal, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions(),
 		}))
+	case discordgo.InteractionResponseDeferredMessageUpdate:
+		err = editReply(t, i, textInternal) // the private message the button is on
 	}
 	if err != nil {
 		b.log.Error("telling the user of a panic", "err", err)

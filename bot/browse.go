@@ -48,7 +48,7 @@ func (b *Bot) sourcesPage(guild string, p int) message {
 // the page they turn to when there is more than one page. A line longer
 // than a page is clipped.
 func paged(head string, lines []string, p int, prefix string) message {
-	const footer = " (page 99 of 99)"
+	const footer = " (page 9999 of 9999)"
 	room := maxContent - chars(head) - len(footer)
 	var pages [][]string
 	var cur []string

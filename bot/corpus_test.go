@@ -802,3 +802,29 @@ func TestCorpusAddInterviewer(t *testing.T) {
 		t.Errorf("with the interviewer named: %s", r.msg.Content)
 	}
 }
+
+// panickingRemover is a library whose Remove panics.
+type panickingRemover struct{ *lib.Library }
+
+func (panickingRemover) Remove(context.Context, string, string) (lib.Entry, error) {
+	panic("remove failed")
+}
+
+// TestCorpusRemovePanics: a removal that panics after its click was
+// acknowledged still tells the moderator, in the confirmation.
+func TestCorpusRemovePanics(t *testing.T) {
+	t.Parallel()
+	h, l := startCurated(t, func(b *bot.Bot) { b.Curator = panickingRemover{b.Curator.(*lib.Library)} })
+	ctx := ctxT(t, 30*time.Second)
+	if r := h.add(t, ctx, moderator, "lighthouse.txt", lighthouse); !strings.Contains(r.msg.Content, "Added") {
+		t.Fatalf("add: %+v", r)
+	}
+	r := h.reply(t, ctx, corpusCmd("remove", discordtest.String("id", own(l, discordtest.DefaultGuildID)[0])).By(moderator))
+	confirm := button(r.msg, "Remove")
+	if confirm == "" {
+		t.Fatalf("confirmation: %+v", r)
+	}
+	if pr := h.reply(t, ctx, discordtest.Component(confirm).On(r.id).By(moderator)); !strings.Contains(pr.msg.Content, "internal error") {
+		t.Errorf("after a panic: %+v", pr)
+	}
+}

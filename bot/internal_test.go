@@ -372,3 +372,27 @@ func TestPaged(t *testing.T) {
 		t.Errorf("one page with buttons: %+v", m)
 	}
 }
+
+// A sentence longer than a message (a run-on answer; Chinese with no
+// spaces) comes in pieces over several parts, and nothing of it is lost.
+func TestAnswerPartsLongSentence(t *testing.T) {
+	runOn := strings.Repeat("and then the harbour grew and the ships came in ", 120) + "until the end."
+	cjk := strings.Repeat("我们的港口一直在发展船只不断地进来", 150) + "。"
+	for name, text := range map[string]string{"run-on": runOn, "no spaces": cjk} {
+		parts := answerParts(answer.Hit{Title: "D", Asked: "Q?", Quote: text}, maxContent)
+		if len(parts) < 2 {
+			t.Fatalf("%s: %d parts for %d characters", name, len(parts), chars(text))
+		}
+		var got strings.Builder
+		for k, p := range parts {
+			if chars(p) > maxContent {
+				t.Errorf("%s part %d: %d chars", name, k+1, chars(p))
+			}
+			_, body, _ := strings.Cut(p, "\n> ")
+			got.WriteString(strings.NewReplacer("\n>", "", quote.Ellipsis, "", " ", "").Replace(body))
+		}
+		if want := strings.ReplaceAll(text, " ", ""); got.String() != want {
+			t.Errorf("%s: the parts do not hold the whole answer (%d of %d characters)", name, chars(got.String()), chars(want))
+		}
+	}
+}

@@ -218,9 +218,6 @@ const minQuote = 60
 // out before a hit is; hits are dropped from the end when even minQuote
 // each does not fit.
 func renderHits(hits []answer.Hit, prefix string, limit int, fit requoter) rendering {
-	if fit == nil {
-		fit = func(h answer.Hit, n int) string { return cutQuote(h.Quote, n) }
-	}
 	for n := len(hits); n > 0; n-- {
 		for _, maxLink := range []int{math.MaxInt, longLink} {
 			if r, ok := renderEach(hits[:n], prefix, limit, fit, maxLink); ok {
@@ -264,8 +261,12 @@ func renderEach(hits []answer.Hit, prefix string, limit int, fit requoter, maxLi
 }
 
 // fitQuote quotes h again so that its block quote takes at most room
-// characters: the "> " of each line and the escapes count too.
+// characters: the "> " of each line and the escapes count too. A nil fit
+// cuts h's quote at sentence ends from its start.
 func fitQuote(h answer.Hit, room int, fit requoter) string {
+	if fit == nil {
+		fit = func(h answer.Hit, n int) string { return cutQuote(h.Quote, n) }
+	}
 	budget := room
 	for range 4 {
 		q := fit(h, max(budget, 8))

@@ -31,6 +31,7 @@ func TestSentences(t *testing.T) {
 		{"ellipsis char", "Well… Maybe.", []string{"Well…", "Maybe."}},
 		{"spanish", "¿Por qué? Porque sí. ¡Claro!", []string{"¿Por qué?", "Porque sí.", "¡Claro!"}},
 		{"blank", "  \n\n ", nil},
+		{"chinese and japanese", "我们开始吧。为什么？「好的。」次です！", []string{"我们开始吧。", "为什么？", "「好的。」", "次です！"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

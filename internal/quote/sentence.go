@@ -27,7 +27,9 @@ var numberAbbreviations = map[string]bool{"no": true, "nos": true, "vol": true, 
 
 // Sentences splits text into sentences. A sentence ends at ".", "!", "?" or
 // "…" (with any closing quotes or brackets after it) followed by white space
-// and the start of a new sentence, and always at a blank line. Each span is
+// and the start of a new sentence, at the ideographic "。", "！" and "？"
+// (Chinese and Japanese put no space after them), and always at a blank
+// line. Each span is
 // trimmed of surrounding white space; the spans cover every word of text.
 func Sentences(text string) []Span {
 	var out []Span
@@ -44,6 +46,18 @@ func Sentences(text string) []Span {
 		switch {
 		case r == '\n' && strings.HasPrefix(strings.TrimLeft(text[i+1:], " \t\r"), "\n"):
 			emit(i)
+		case r == '。' || r == '！' || r == '？':
+			end := i + n
+			for end < len(text) {
+				c, cn := utf8.DecodeRuneInString(text[end:])
+				if !strings.ContainsRune("」』）”’", c) {
+					break
+				}
+				end += cn
+			}
+			emit(end)
+			i = end
+			continue
 		case r == '.' || r == '!' || r == '?' || r == '…':
 			end := i + n
 			for end < len(text) {
