@@ -152,26 +152,39 @@ func csvDelimiter(header string) rune {
 	return best
 }
 
-// csvColumns finds the question and answer columns of a header row: the
-// first whose name is "q" or "a", or holds the word question or answer
-// (in the plural too, or in Spanish), as spreadsheets name them ("FAQ
-// Question", "Answers").
+// The names of a FAQ's columns, and words that make a column about a
+// question or an answer rather than the question or answer itself
+// ("question_id", "Answer source").
+var (
+	questionNames = []string{"question", "questions", "q", "pregunta", "preguntas"}
+	answerNames   = []string{"answer", "answers", "a", "respuesta", "respuestas"}
+	aboutWords    = []string{"id", "no", "number", "date", "source", "url", "link", "type", "category", "tag", "tags", "author", "count", "fuente", "fecha"}
+)
+
+// csvColumns finds the question and answer columns of a header row: a
+// column named so ("Question", "answers", "pregunta"), or else one whose
+// name holds such a word among others, as spreadsheets name them ("FAQ
+// Question"), but not one about them ("question_id", "Answer source").
 func csvColumns(header []string) (q, a int) {
-	q, a = -1, -1
+	words := make([][]string, len(header))
 	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		words := strings.FieldsFunc(h, func(r rune) bool { return !unicode.IsLetter(r) })
-		has := func(names ...string) bool {
-			return slices.ContainsFunc(words, func(w string) bool { return slices.Contains(names, w) })
-		}
-		switch {
-		case q < 0 && (h == "q" || has("question", "questions", "pregunta", "preguntas")):
-			q = i
-		case a < 0 && (h == "a" || has("answer", "answers", "respuesta", "respuestas")):
-			a = i
-		}
+		words[i] = strings.FieldsFunc(strings.ToLower(h), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	}
-	return q, a
+	find := func(names []string) int {
+		for i, w := range words { // the name alone
+			if len(w) == 1 && slices.Contains(names, w[0]) {
+				return i
+			}
+		}
+		for i, w := range words { // the name among other words
+			if slices.ContainsFunc(w, func(x string) bool { return len(x) > 1 && slices.Contains(names, x) }) &&
+				!slices.ContainsFunc(w, func(x string) bool { return slices.Contains(aboutWords, x) }) {
+				return i
+			}
+		}
+		return -1
+	}
+	return find(questionNames), find(answerNames)
 }
 
 // parseCSV reads a FAQ in CSV (comma, semicolon or tab separated, RFC 4180

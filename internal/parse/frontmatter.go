@@ -43,16 +43,31 @@ func splitFrontMatter(lines []line) (frontMatter, []line, error) {
 		return fm, lines, nil
 	}
 	seen := map[string]int{}
+	skipping := false // in another tool's key, whose value may go on over lines
 	for _, l := range lines[1:end] {
 		s := strings.TrimSpace(l.text)
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
+		// A YAML list item or an indented line goes on with the key above.
+		if skipping && (l.text != strings.TrimLeft(l.text, " \t") || strings.HasPrefix(s, "- ") || s == "-") {
+			continue
+		}
+		skipping = false
 		colon := strings.IndexByte(s, ':')
 		if colon <= 0 {
 			return fm, nil, errorf(l.num, `expected "key: value" in the front matter, found %q`, clipText(s, 60))
 		}
 		key := strings.ToLower(strings.TrimSpace(s[:colon]))
+		if !knownKeys[key] {
+			if !yamlKey(key) {
+				return fm, nil, errorf(l.num, "%q is not a front-matter key (keys are words such as %s)", clipText(strings.TrimSpace(s[:colon]), 40), frontMatterKeys)
+			}
+			// Another tool's key (a blog's "author", "tags"): not ours,
+			// nor is its value, however it is written.
+			skipping = true
+			continue
+		}
 		value, ok := unquote(strings.TrimSpace(s[colon+1:]))
 		if !ok {
 			return fm, nil, errorf(l.num, "the quoted value of %q does not close, or has text after its closing quote", clipText(key, 40))
@@ -100,15 +115,14 @@ func splitFrontMatter(lines []line) (frontMatter, []line, error) {
 				return fm, nil, errorf(l.num, "%s", err.(*Error).Reason)
 			}
 			fm.format = f
-		default:
-			if !yamlKey(key) {
-				return fm, nil, errorf(l.num, "%q is not a front-matter key (keys are words such as %s)", clipText(strings.TrimSpace(s[:colon]), 40), frontMatterKeys)
-			}
-			// Another tool's key (a blog's "author", "tags"): not ours.
 		}
 	}
 	return fm, lines[end+1:], nil
 }
+
+// knownKeys are the keys front matter may set, aliases included.
+var knownKeys = map[string]bool{"title": true, "source": true, "url": true, "publisher": true, "date": true,
+	"language": true, "lang": true, "interviewer": true, "interviewee": true, "format": true}
 
 // documentKeys are the keys that make a "---" block front matter: the
 // people's keys alone do not, since "Interviewer:" and "Interviewee:" are

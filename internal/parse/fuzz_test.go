@@ -163,7 +163,8 @@ func FuzzFrontMatter(f *testing.F) {
 			if strings.ContainsAny(f.value, "\n\r") {
 				t.Fatalf("%s value %q spans lines", f.key, f.value)
 			}
-			b.WriteString(f.key + ": \"" + f.value + "\"\n")
+			// In double quotes, as YAML writes them: \ and " escaped.
+			b.WriteString(f.key + ": \"" + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(f.value) + "\"\n")
 		}
 		b.WriteString("---\n")
 		lines2, err := prepare([]byte(b.String()))

@@ -9,7 +9,8 @@ import (
 // Front matter written for another tool (a blog's author, tags, layout)
 // is read for what Verbatim knows and the rest skipped.
 func TestFrontMatterOtherToolsKeys(t *testing.T) {
-	doc := mustParse(t, []byte("---\nlayout: post\ntitle: Harbour lives\nauthor: Ana\ntags: [fishing, ports]\ndraft_2: false\n---\n"+
+	doc := mustParse(t, []byte("---\nlayout: post\ntitle: Harbour lives\nauthor: 'O'Brien'\ntags: [fishing, ports]\ncategories:\n  - interviews\n  - ports\n"+
+		"description: >\n  A long folded\n  description.\ndraft_2: false\n---\n"+
 		"Interviewer: Why the harbour?\n\nMarta: I grew up there.\n\nInterviewer: And now?\n\nMarta: I still fish.\n"), Options{})
 	if doc.Meta.Title != "Harbour lives" || len(doc.Sections) != 2 {
 		t.Errorf("title %q, %d sections", doc.Meta.Title, len(doc.Sections))
@@ -107,5 +108,14 @@ func TestCSVHeaderVariants(t *testing.T) {
 	}
 	if _, err := Parse([]byte("Questionable,Answerable\nx,y\n"), Options{Name: "faq.csv"}); err == nil {
 		t.Error("columns named only like the words were taken")
+	}
+}
+
+// A column about the question or the answer (its id, its source) is not
+// the question or the answer, wherever it stands.
+func TestCSVColumnsAbout(t *testing.T) {
+	doc, err := Parse([]byte("question_id,Answer source,question,answer\nQ17,https://x.org,Why?,Because.\n"), Options{Name: "faq.csv"})
+	if err != nil || len(doc.Sections) != 1 || doc.Sections[0].Question != "Why?" || doc.Sections[0].Paragraphs[0] != "Because." {
+		t.Errorf("%v %+v", err, doc.Sections)
 	}
 }
