@@ -504,12 +504,15 @@ func firstWords(s string, n int) string {
 func (a *Answerer) suggest(candidates []Hit, server string) []Suggestion {
 	out := []Suggestion{}
 	seen := map[document.Ref]bool{}
+	asked := map[string]bool{} // a question two people answer is two sections, one suggestion
 	add := func(d *document.Document, n int) {
 		s, ok := d.Section(n)
-		if !ok || seen[document.Ref{Document: d.ID, Section: n}] || len(out) >= a.opt.Suggestions {
+		q := strings.Join(strings.Fields(fold.Lower(s.Question)), " ")
+		if !ok || seen[document.Ref{Document: d.ID, Section: n}] || asked[d.ID+"\x00"+q] || len(out) >= a.opt.Suggestions {
 			return
 		}
 		seen[document.Ref{Document: d.ID, Section: n}] = true
+		asked[d.ID+"\x00"+q] = true
 		out = append(out, Suggestion{Document: d.ID, Section: n, Question: s.Question})
 	}
 	for _, c := range candidates {

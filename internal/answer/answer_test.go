@@ -398,3 +398,31 @@ func TestQuoteFor(t *testing.T) {
 		t.Errorf("terms of a question with a typo and an unknown word: %q", typo.Terms)
 	}
 }
+
+// A question two people answer is two sections of one document, and one
+// suggestion, not the same question twice.
+func TestSuggestionsOncePerQuestion(t *testing.T) {
+	panel := &document.Document{ID: "panel", Server: "9", Meta: document.Metadata{Title: "Panel", Language: "en"},
+		Sections: []document.Section{
+			{Question: "What do lighthouse keepers do at night?", Asker: "Mod", Answerer: "Ana", Paragraphs: []string{"They keep the lamp lit."}},
+			{Question: "What do lighthouse keepers do at night?", Asker: "Mod", Answerer: "Luis", Paragraphs: []string{"They log passing ships."}},
+			{Question: "Who paints the tower?", Asker: "Mod", Answerer: "Ana", Paragraphs: []string{"A crew from the port."}},
+		}}
+	a, _ := newAnswerer(t, panel)
+	ans, err := a.Ask(context.Background(), "What do lighthouse keepers eat for breakfast on holidays?", "9", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Answered {
+		t.Fatalf("answered, so no suggestions to check: %+v", ans.Hits)
+	}
+	n := 0
+	for _, s := range ans.Suggestions {
+		if s.Question == "What do lighthouse keepers do at night?" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the panel's question suggested %d times: %+v", n, ans.Suggestions)
+	}
+}
