@@ -486,6 +486,11 @@ func writeDetails(sb *strings.Builder, e library.Entry) {
 	if len(e.Speakers) > 0 {
 		fmt.Fprintf(sb, "\nSpeakers: %s", plain(oneLine(strings.Join(e.Speakers, ", "), 300)))
 	}
+	if e.Interviewer != "" && e.Interviewee != "" {
+		// Who asks may be a guess: shown, so that a wrong one is seen (the
+		// interviewer option sets it).
+		fmt.Fprintf(sb, "\nAsks: %s · answers: %s", plain(oneLine(e.Interviewer, 150)), plain(oneLine(e.Interviewee, 150)))
+	}
 	fmt.Fprintf(sb, "\nQuestions: %d", e.Questions)
 	var meta []string
 	if e.Format != "" {

@@ -798,7 +798,8 @@ func TestCorpusAddInterviewer(t *testing.T) {
 	rosa := []byte("Pedro Gil: Tell me about your childhood.\n\nRosa Díaz: Where do I start? We lived by the sea. Who could forget it?\n\n" +
 		"Pedro Gil: Describe your first job.\n\nRosa Díaz: What a job it was! I sold fish. Why fish? Because my father did.\n")
 	r := h.add(t, ctx, moderator, "rosa.txt", rosa, discordtest.String("interviewer", "Pedro Gil"))
-	if !strings.Contains(r.msg.Content, "Questions: 2") || !strings.Contains(r.msg.Content, "Tell me about your childhood.") {
+	if !strings.Contains(r.msg.Content, "Questions: 2") || !strings.Contains(r.msg.Content, "Tell me about your childhood.") ||
+		!strings.Contains(r.msg.Content, "Asks: Pedro Gil · answers: Rosa Díaz") {
 		t.Errorf("with the interviewer named: %s", r.msg.Content)
 	}
 }

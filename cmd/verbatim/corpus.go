@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -332,6 +333,11 @@ func writeEntry(w io.Writer, e library.Entry, questions []string) {
 		fmt.Fprintf(tw, "  source:\t%s\n", e.SourceURL)
 	}
 	fmt.Fprintf(tw, "  speakers:\t%s\n", strings.Join(e.Speakers, ", "))
+	if e.Interviewer != "" || e.Interviewee != "" {
+		// Who asks is inferred when the file does not say: shown so that a
+		// wrong guess is seen (--interviewer sets it).
+		fmt.Fprintf(tw, "  asks / answers:\t%s / %s\n", cmp.Or(e.Interviewer, "—"), cmp.Or(e.Interviewee, "—"))
+	}
 	fmt.Fprintf(tw, "  questions:\t%d\n", e.Questions)
 	if questions == nil && e.FirstQuestion != "" {
 		fmt.Fprintf(tw, "  first question:\t%s\n", oneLine(e.FirstQuestion, 200))

@@ -80,7 +80,7 @@ func TestCorpusCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Added the-harbour-master.", "title:          The harbour master", "answered in:    every server",
-		"source:         https://example.org/harbour", "speakers:       MR. SMITH, CAPTAIN O'NEILL", "questions:      2",
+		"source:         https://example.org/harbour", "speakers:       MR. SMITH, CAPTAIN O'NEILL", "asks / answers: MR. SMITH / CAPTAIN O'NEILL", "questions:      2",
 		"first question: How long have you worked at the harbour of Puerto Quillón?", "format:         transcript, language en"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("add output lacks %q:\n%s", want, out)

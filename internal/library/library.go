@@ -48,7 +48,9 @@ type Entry struct {
 	SourceURL     string    `json:"source_url,omitempty"`
 	Format        string    `json:"format"`
 	Language      string    `json:"language"`
-	Speakers      []string  `json:"speakers"` // distinct askers and answerers, in order of appearance
+	Speakers      []string  `json:"speakers"`    // distinct askers and answerers, in order of appearance
+	Interviewer   string    `json:"interviewer"` // who asks, as given or inferred ("" when no one does)
+	Interviewee   string    `json:"interviewee"` // who answers
 	Questions     int       `json:"questions"`
 	FirstQuestion string    `json:"first_question"`
 	Added         time.Time `json:"added"` // zero for seeds
@@ -286,7 +288,8 @@ func (s *stored) entry() Entry {
 
 func describe(d *document.Document) Entry {
 	e := Entry{ID: d.ID, Title: d.Meta.Title, Server: d.Server, SourceURL: d.Meta.SourceURL,
-		Language: d.Meta.Language, Speakers: d.Speakers(), Questions: len(d.Sections)}
+		Language: d.Meta.Language, Speakers: d.Speakers(), Questions: len(d.Sections),
+		Interviewer: d.Meta.Interviewer, Interviewee: d.Meta.Interviewee}
 	if e.Speakers == nil {
 		e.Speakers = []string{}
 	}

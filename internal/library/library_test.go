@@ -126,7 +126,7 @@ func TestAddListShowRemove(t *testing.T) {
 			}
 			want := Entry{ID: "interview-with-a-harbour-master", Title: "Interview with a harbour master",
 				SourceURL: "https://example.org/harbour", Format: "transcript", Language: "en",
-				Speakers: []string{"MR. SMITH", "CAPTAIN O'NEILL"}, Questions: 2,
+				Speakers: []string{"MR. SMITH", "CAPTAIN O'NEILL"}, Interviewer: "MR. SMITH", Interviewee: "CAPTAIN O'NEILL", Questions: 2,
 				FirstQuestion: "Good morning. How long have you worked at the harbour of Puerto Quillón?",
 				Added:         fixedClock, Bytes: len(harbour)}
 			if fmt.Sprint(e) != fmt.Sprint(want) {
