@@ -279,3 +279,157 @@ func TestJSONArray(t *testing.T) {
 		t.Errorf("JSON Lines in faq.json: format %q, err %v", format, err)
 	}
 }
+
+// TestRoleMarks: a deposition's "Q." and "A." (or "Q" and "A" followed by
+// two or more spaces or a tab) have the shape of role labels; anything
+// else starting with a capital A or Q does not. Fails if roleMark accepts a
+// single space after a bare letter ("A Smith"), a letter other than Q and
+// A, lower case, or a label with no text after it.
+func TestRoleMarks(t *testing.T) {
+	checkLabelsWith(t, "roleMark", roleMark, []labelCase{
+		{"Q. Please state your name.", "Q", " Please state your name."},
+		{"A.  John Smith.", "A", "  John Smith."},
+		{"Q  And before that?", "Q", "  And before that?"},
+		{"A\tThe docks.", "A", "\tThe docks."},
+		{"   Q. Indented?", "Q", " Indented?"},
+		// Not role marks.
+		{"A Smith said so.", "", ""},
+		{"Q.Why", "", ""},
+		{"B. Second option", "", ""},
+		{"q. why", "", ""},
+		{"A.", "", ""},
+		{"A.   ", "", ""},
+		{"AB. x", "", ""},
+		{"Q: Why?", "", ""},
+	})
+}
+
+// TestDepositionRoles reads deposition and oral-history transcripts whose
+// turns start with "Q." and "A." and no names: Q asks, A answers, and the
+// marks are in neither the question nor the answer. "A. Smith" inside a
+// turn stays text. Fails without the role marks in segment (no turns).
+func TestDepositionRoles(t *testing.T) {
+	data := readFixture(t, "depo.txt")
+	want := "Q: Please state your name for the record. => A: John Smith.\n" +
+		"Q: Where do you work? => A: At the mill on Route 9, since 2001.\n" +
+		"Q: And before that? => A: The docks. A. Smith hired me,\nand Q. Li trained me.\n" +
+		"Q: Anything else? => A: No.\n"
+	if got := sectionList(t, data, "depo.txt"); got != want {
+		t.Errorf("sections:\n got %s\nwant %s", got, want)
+	}
+	if got, want := turnLines(t, data), "1 Q | 2 A | 3 Q | 4 A | 5 Q | 6 A | 8 Q | 9 A"; got != want {
+		t.Errorf("turns:\n got %s\nwant %s", got, want)
+	}
+	// Blank lines between turns, and an introduction before them: the
+	// wrapped line is then a paragraph of its own in A's turn.
+	spaced := "Oral history of John Smith, 2019.\n\n" + strings.ReplaceAll(string(data), "\n", "\n\n")
+	doc := mustParse(t, []byte(spaced), Options{})
+	if got := sectionList(t, []byte(spaced), ""); got != strings.Replace(want, "me,\nand", "me, ¶ and", 1) {
+		t.Errorf("spaced sections:\n got %s", got)
+	}
+	if len(doc.Intro) != 1 || doc.Intro[0] != "Oral history of John Smith, 2019." {
+		t.Errorf("intro = %q", doc.Intro)
+	}
+}
+
+// TestRoleMarksNeedBothRoles: "A." and "Q." start turns only when each
+// starts two or more lines. Sentences that happen to start "A. Smith" in
+// an ordinary transcript, with or without "Q:"/"A:" labels, stay in the
+// speaker's text. Fails if a lone kind of mark is enough (the "Q." once
+// case), or if roleMark is folded into parseLabel (the Q:/A: case: "A"
+// would then be a vouched role label).
+func TestRoleMarksNeedBothRoles(t *testing.T) {
+	tests := []struct{ name, data, want string }{
+		{"named turns, one Q.",
+			"Ana: Who hired you?\n\nLuis: The foreman.\nA. Smith said so.\nQ. Li agreed.\n\nAna: And then?\n\nLuis: The docks.\nA. Smith again.\n",
+			"Ana: Who hired you? => Luis: The foreman.\nA. Smith said so.\nQ. Li agreed.\n" +
+				"Ana: And then? => Luis: The docks.\nA. Smith again.\n"},
+		{"Q: and A: labels",
+			"Q: Who hired you?\nA: The foreman.\nA. Smith said so.\nQ: And then?\nA: The docks.\nA. Smith again.\n",
+			"Q: Who hired you? => A: The foreman.\nA. Smith said so.\n" +
+				"Q: And then? => A: The docks.\nA. Smith again.\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sectionList(t, []byte(tt.data), ""); got != tt.want {
+				t.Errorf("sections:\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCapsNames: a line that is only a plausible name in capitals has the
+// shape of a magazine's speaker line, with no text after it on the line;
+// sentences, questions, mixed case, colon labels and words like "NOTE" do
+// not. Fails without capsName's punctuation check ("THE END.", "WHY NOT?",
+// "YES, MA'AM"), its isUpperName check ("Morrison"), or stopLabels.
+func TestCapsNames(t *testing.T) {
+	checkLabelsWith(t, "capsName", capsName, []labelCase{
+		{"INTERVIEWER", "INTERVIEWER", ""},
+		{"MORRISON  ", "MORRISON", ""},
+		{"  T. S. ELIOT", "T. S. ELIOT", ""},
+		{"MR. SMITH", "MR. SMITH", ""},
+		{"GABRIEL GARCÍA MÁRQUEZ", "GABRIEL GARCÍA MÁRQUEZ", ""},
+		// Not names alone on a line.
+		{"THE END.", "", ""},
+		{"WHY NOT?", "", ""},
+		{"YES, MA'AM", "", ""},
+		{"INTERVIEWER: Hello.", "", ""},
+		{"Morrison", "", ""},
+		{"NOTE", "", ""},
+		{"Q", "", ""},
+		{"ONE TWO THREE FOUR FIVE SIX", "", ""},
+		{"", "", ""},
+	})
+}
+
+// TestMagazineNames reads a print interview whose speakers' names stand
+// alone on a line in capitals above their words, with or without a blank
+// line after the name, the Paris Review's INTERVIEWER asking. A name in
+// capitals that appears once (the heading "TONI MORRISON") stays in the
+// introduction. Fails without the capital-name lines in segment (no turns),
+// or if a name seen once is taken (the heading becomes a turn).
+func TestMagazineNames(t *testing.T) {
+	data := readFixture(t, "magazine.txt")
+	want := "INTERVIEWER: How do you start a novel? => MORRISON: With an image, usually. ¶ Sometimes a sentence.\n" +
+		"INTERVIEWER: And then? => MORRISON: Then I wait. PATIENCE\nis most of it.\n"
+	if got := sectionList(t, data, "magazine.txt"); got != want {
+		t.Errorf("sections:\n got %s\nwant %s", got, want)
+	}
+	if got, want := turnLines(t, data), "5 INTERVIEWER | 8 MORRISON | 13 INTERVIEWER | 17 MORRISON"; got != want {
+		t.Errorf("turns:\n got %s\nwant %s", got, want)
+	}
+	doc := mustParse(t, data, Options{})
+	if want := []string{"The Paris Review talked to the writer in her studio.", "TONI MORRISON"}; strings.Join(doc.Intro, "|") != strings.Join(want, "|") {
+		t.Errorf("intro = %q, want %q", doc.Intro, want)
+	}
+	// No blank lines at all, and no role name: the one who asks is the one
+	// whose turns hold the question marks.
+	packed := "PLAYBOY\nWhy computers?\nJOBS\nBecause they amplify us.\nPLAYBOY\nAnd now?\nJOBS\nNow we wait.\n"
+	want = "PLAYBOY: Why computers? => JOBS: Because they amplify us.\nPLAYBOY: And now? => JOBS: Now we wait.\n"
+	if got := sectionList(t, []byte(packed), ""); got != want {
+		t.Errorf("packed sections:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestCapsNamesOnlyWithoutOtherLabels: names in capitals alone on a line
+// are speakers only when two of them recur and the document has no other
+// speaker labels. Captions that repeat the speakers' names in a transcript
+// of "Name:" turns stay text, and a document where only one such name
+// recurs is not a transcript. Fails if capital-name lines are used
+// alongside colon labels (the first case gets turns "ANA PÉREZ"), or if
+// names seen once count (the heading HISTORY, in the style of the four
+// MORRISON lines, becomes a second speaker).
+func TestCapsNamesOnlyWithoutOtherLabels(t *testing.T) {
+	in := "Ana Pérez: Why ports?\n\nANA PÉREZ\nLUIS GÓMEZ\n\nLuis Gómez: Trade.\n\nAna Pérez: And then?\n\nANA PÉREZ\nLUIS GÓMEZ\n\nLuis Gómez: Roads.\n"
+	want := "Ana Pérez: Why ports?\n\nANA PÉREZ\nLUIS GÓMEZ => Luis Gómez: Trade.\n" +
+		"Ana Pérez: And then?\n\nANA PÉREZ\nLUIS GÓMEZ => Luis Gómez: Roads.\n"
+	if got := sectionList(t, []byte(in), ""); got != want {
+		t.Errorf("sections:\n got %s\nwant %s", got, want)
+	}
+	one := "HISTORY\n\nMORRISON\nWith an image.\n\nMORRISON\nThen I wait.\n\nMORRISON\nAnd I write.\n\nMORRISON\nAgain.\n"
+	var pe *Error
+	if _, err := Parse([]byte(one), Options{}); !errors.As(err, &pe) || pe.Reason != noTurnsMsg {
+		t.Errorf("one recurring name: err = %v, want %q", err, noTurnsMsg)
+	}
+}

@@ -389,3 +389,52 @@ func isRole(key string) bool { return askerRoles[key] || answererRoles[key] }
 
 // honorifics may precede a surname in a label ("MR. SMITH", "JUSTICE SCALIA").
 var honorifics = setOf("mr mrs ms miss mx dr prof professor sr sra srta don dona justice chief general judge senator sen rep gov president minister ambassador sir dame lord lady rev father fr")
+
+// roleMark reads a deposition's or oral history's role mark at the start
+// of s: "Q." or "A." and white space, or "Q" or "A" and two or more spaces
+// or a tab, as court reporters write them, with text after it. The shape
+// alone proves nothing ("A. Smith said"): segment takes the marks only
+// when both kinds recur.
+func roleMark(s string) (label, bool) {
+	indent := len(s) - len(strings.TrimLeft(s, " \t"))
+	t := s[indent:]
+	if len(t) < 3 || (t[0] != 'Q' && t[0] != 'A') {
+		return label{}, false
+	}
+	var n int // the mark's length, without the space after it
+	switch {
+	case t[1] == '.' && (t[2] == ' ' || t[2] == '\t'):
+		n = 2
+	case t[1] == '\t' || strings.HasPrefix(t[1:], "  "):
+		n = 1
+	default:
+		return label{}, false
+	}
+	if isBlank(t[n:]) {
+		return label{}, false
+	}
+	name := t[:1]
+	return label{name: name, text: name, key: foldKey(name), restOff: indent + n}, true
+}
+
+// capsName reads a line that is only a speaker's name in capitals, as print
+// magazines set it above the speaker's words ("INTERVIEWER", "MORRISON"):
+// a plausible name (at most maxNameWords words) with no sentence
+// punctuation. Its restOff is the end of the line: the words follow on the
+// next lines. The shape alone proves nothing (a heading looks the same):
+// segment takes these lines only when names recur.
+func capsName(s string) (label, bool) {
+	if len(s) > maxLabelScan {
+		return label{}, false // cheap for long lines of text: a name is short
+	}
+	name := strings.TrimSpace(s)
+	if strings.ContainsAny(name, ",;:：?!¿¡…\"“”") || strings.HasSuffix(name, ".") ||
+		!isUpperName(name) || !plausibleName(name) {
+		return label{}, false
+	}
+	key := foldKey(name)
+	if key == "" || stopLabels[key] {
+		return label{}, false
+	}
+	return label{name: name, text: name, key: key, upper: true, restOff: len(s)}, true
+}

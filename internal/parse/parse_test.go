@@ -137,20 +137,27 @@ type labelCase struct{ line, text, rest string }
 // checkLabels runs parseLabel on each case.
 func checkLabels(t *testing.T, cases []labelCase) {
 	t.Helper()
+	checkLabelsWith(t, "parseLabel", parseLabel, cases)
+}
+
+// checkLabelsWith runs a label reader (parseLabel, roleMark, capsName) on
+// each case.
+func checkLabelsWith(t *testing.T, fn string, read func(string) (label, bool), cases []labelCase) {
+	t.Helper()
 	for _, tt := range cases {
-		lb, ok := parseLabel(tt.line)
+		lb, ok := read(tt.line)
 		if tt.text == "" {
 			if ok {
-				t.Errorf("parseLabel(%q) = %q, want no label", tt.line, lb.text)
+				t.Errorf("%s(%q) = %q, want no label", fn, tt.line, lb.text)
 			}
 			continue
 		}
 		if !ok {
-			t.Errorf("parseLabel(%q): no label, want %q", tt.line, tt.text)
+			t.Errorf("%s(%q): no label, want %q", fn, tt.line, tt.text)
 			continue
 		}
 		if lb.text != tt.text || tt.line[lb.restOff:] != tt.rest {
-			t.Errorf("parseLabel(%q) = %q, rest %q; want %q, rest %q", tt.line, lb.text, tt.line[lb.restOff:], tt.text, tt.rest)
+			t.Errorf("%s(%q) = %q, rest %q; want %q, rest %q", fn, tt.line, lb.text, tt.line[lb.restOff:], tt.text, tt.rest)
 		}
 	}
 }

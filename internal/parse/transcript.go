@@ -80,19 +80,102 @@ type candidate struct {
 // share a style — bold, or capitals — a lone label in that style also
 // counts, and a recurring one never in that style does not: "Note:" inside a
 // transcript of "**Name:**" turns is text.
+//
+// In a deposition or oral history, whose turns start "Q." and "A." with no
+// names, those marks are the labels when both kinds recur (see roleMark).
+// In a print interview, whose speakers' names in capitals stand alone on a
+// line, those lines are the labels when nothing else makes a transcript
+// (see recurringCapsNames).
 func segment(lay layout, meta document.Metadata) segmentation {
+	marks := recurringRoleMarks(lay)
 	var cands []candidate
+	eachLabelLine(lay, func(pi, li int, text string) {
+		lb, ok := parseLabel(text)
+		if marks {
+			if m, isMark := roleMark(text); isMark {
+				lb, ok = m, true // "A. Yes: I did" is A's answer, not "A. Yes" speaking
+			}
+		}
+		if ok {
+			cands = append(cands, candidate{pi, li, lb})
+		}
+	})
+	seg := segmentLabels(lay, meta, cands)
+	if seg.speakerCount() < 2 {
+		if caps := recurringCapsNames(lay); caps != nil {
+			if alt := segmentLabels(lay, meta, caps); alt.speakerCount() >= 2 {
+				return alt
+			}
+		}
+	}
+	return seg
+}
+
+// recurringCapsNames returns the lines that are only a name in capitals
+// (see capsName) whose name starts two or more lines, when two or more
+// names do: a print interview's speakers. They are tried only when no
+// other labels make a transcript, so that a heading or caption in capitals
+// never splits a transcript of "Name:" turns; a name seen once is a
+// heading, not a speaker.
+func recurringCapsNames(lay layout) []candidate {
+	var all []candidate
 	count := map[string]int{}
+	eachLabelLine(lay, func(pi, li int, text string) {
+		if lb, ok := capsName(text); ok {
+			all = append(all, candidate{pi, li, lb})
+			count[lb.key]++
+		}
+	})
+	var out []candidate
+	names := map[string]bool{}
+	for _, c := range all {
+		if count[c.label.key] >= 2 {
+			out = append(out, c)
+			names[c.label.key] = true
+		}
+	}
+	if len(names) < 2 {
+		return nil
+	}
+	return out
+}
+
+// eachLabelLine calls fn with each line where a label may start: every
+// line, or in court transcripts the first line of each paragraph, as a
+// label there always starts an indented paragraph.
+func eachLabelLine(lay layout, fn func(pi, li int, text string)) {
 	for pi, p := range lay.paras {
 		for li, l := range p.lines {
 			if lay.pdf && li > 0 {
-				break // in court transcripts a label always starts an indented paragraph
+				break
 			}
-			if lb, ok := parseLabel(l.text); ok {
-				cands = append(cands, candidate{pi, li, lb})
-				count[lb.key]++
-			}
+			fn(pi, li, l.text)
 		}
+	}
+}
+
+// minRoleMarks is how many lines "Q." and "A." must each start before they
+// are taken as labels.
+const minRoleMarks = 2
+
+// recurringRoleMarks reports whether both "Q." and "A." role marks start
+// at least minRoleMarks lines each.
+func recurringRoleMarks(lay layout) bool {
+	n := map[string]int{}
+	eachLabelLine(lay, func(_, _ int, text string) {
+		if m, ok := roleMark(text); ok {
+			n[m.key]++
+		}
+	})
+	return n["q"] >= minRoleMarks && n["a"] >= minRoleMarks
+}
+
+// segmentLabels decides which candidates are labels (see segment) and cuts
+// the layout at them.
+func segmentLabels(lay layout, meta document.Metadata, cands []candidate) segmentation {
+	count := map[string]int{}
+	for _, c := range cands {
+		count[c.label.key]++
 	}
 	metaNames := append(splitNames(meta.Interviewer), splitNames(meta.Interviewee)...)
 	roleKeys := 0
