@@ -295,9 +295,6 @@ func share(need []int, room int) []int {
 	return give
 }
 
-// countLines is how many lines text has; each costs "> " in a block quote.
-func countLines(text string) int { return strings.Count(strings.TrimSpace(text), "\n") + 1 }
-
 // hardClip is the last resort for a message over the limit.
 func hardClip(s string, n int) string {
 	if chars(s) <= n {

@@ -32,11 +32,6 @@ func foldKey(s string) string {
 	return b.String()
 }
 
-func firstWord(key string) string {
-	w, _, _ := strings.Cut(key, " ")
-	return w
-}
-
 func lastWord(key string) string {
 	if i := strings.LastIndexByte(key, ' '); i >= 0 {
 		return key[i+1:]
