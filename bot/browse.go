@@ -49,6 +49,7 @@ func (b *Bot) sourcesPage(guild string, p int) message {
 // than a page is clipped.
 func paged(head string, lines []string, p int, prefix string) message {
 	const footer = " (page 9999 of 9999)"
+	head = hardClip(head, maxContent/4)
 	room := maxContent - chars(head) - len(footer)
 	var pages [][]string
 	var cur []string

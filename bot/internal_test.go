@@ -396,3 +396,43 @@ func TestAnswerPartsLongSentence(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRender feeds corpus text of any shape to the message renderers: they
+// must not panic, must keep every message within Discord's 2,000
+// characters, and must show at least one hit when they say they do.
+func FuzzRender(f *testing.F) {
+	for _, s := range []string{"Why?", "A. B. C.", strings.Repeat("long ", 500), "我们开始吧。为什么？", "*_`|~<>[]#\\", "\n\n\n", "https://x.test/a_b c"} {
+		f.Add(s, s, "https://example.org/p", uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, asked, text, link string, n uint8) {
+		hits := make([]answer.Hit, 1+int(n)%3)
+		for k := range hits {
+			hits[k] = answer.Hit{Document: "d", Section: k + 1, Title: asked, Asked: asked, Speaker: asked, Link: link, Quote: text}
+		}
+		other := func(h answer.Hit, room int) string { return cutQuote(asked+" "+h.Quote, room) }
+		for _, fit := range []requoter{nil, other} {
+			rd := renderHits(hits, "", maxContent, fit)
+			if chars(rd.text) > maxContent || rd.shown > len(hits) || len(rd.cut) != rd.shown {
+				t.Fatalf("rendering of %d chars, %d shown of %d", chars(rd.text), rd.shown, len(hits))
+			}
+			for _, b := range wholeButtons(hits[:rd.shown], rd.cut) {
+				if btn := b.(discordgo.Button); len(btn.CustomID) > maxCustomID || chars(btn.Label) > 80 {
+					t.Fatalf("button %+v", btn)
+				}
+			}
+		}
+		if strings.TrimSpace(text) != "" {
+			for _, p := range answerParts(hits[0], maxContent) {
+				if chars(p) > maxContent {
+					t.Fatalf("part of %d chars", chars(p))
+				}
+			}
+		}
+		if m := paged(asked, strings.Split(text, "\n"), int(n), "s:"); chars(m.content) > maxContent {
+			t.Fatalf("page of %d chars", chars(m.content))
+		}
+		if m := declined([]answer.Suggestion{{Document: "d", Section: 1, Question: text}, {Document: asked, Section: 2, Question: asked}}, false); chars(m.content) > maxContent {
+			t.Fatalf("decline of %d chars", chars(m.content))
+		}
+	})
+}

@@ -300,6 +300,9 @@ func hardClip(s string, n int) string {
 	if chars(s) <= n {
 		return s
 	}
+	if n < 1 {
+		return ""
+	}
 	return string([]rune(s)[:n-1]) + quote.Ellipsis
 }
 
