@@ -246,20 +246,20 @@ func (b *Bot) requote(terms []string) requoter {
 // wholeButtons are "Whole answer" buttons for the hits shown whose quote
 // leaves part of the answer out (cut, from renderHits): named after their
 // question when there are several hits.
-func wholeButtons(shown []answer.Hit, cut []bool) []discordgo.MessageComponent {
+func wholeButtons(hits []answer.Hit, cut []bool) []discordgo.MessageComponent {
 	var buttons []discordgo.MessageComponent
-	for k, h := range shown {
+	for k, h := range hits {
 		id := "w:" + h.Document + ":" + strconv.Itoa(h.Section)
 		if !cut[k] || len(id) > maxCustomID {
 			continue
 		}
 		label := "Whole answer"
 		switch {
-		case len(shown) == 1:
+		case len(hits) == 1:
 		case h.Section == 0:
 			label = "Whole introduction"
 		default:
-			label += ": " + clip(strings.Join(strings.Fields(h.Asked), " "), 50)
+			label += ": " + clip(strings.Join(strings.Fields(shown(h.Asked)), " "), 50)
 		}
 		buttons = append(buttons, discordgo.Button{Label: label, Style: discordgo.SecondaryButton, CustomID: id})
 	}
@@ -279,7 +279,7 @@ func declined(sugs []answer.Suggestion, hide bool) message {
 	if len(sugs) > 0 {
 		b.WriteString(" Questions it does answer:")
 		for k, s := range sugs {
-			line := fmt.Sprintf("\n**%d.** %s", k+1, plain(clip(strings.Join(strings.Fields(s.Question), " "), 300)))
+			line := fmt.Sprintf("\n**%d.** %s", k+1, plain(clip(strings.Join(strings.Fields(shown(s.Question)), " "), 300)))
 			if chars(b.String())+chars(line) > maxContent {
 				break
 			}

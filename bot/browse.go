@@ -131,7 +131,7 @@ func questionsPage(d *document.Document, page int) message {
 	fmt.Fprintf(&sb, "**%s** — questions %d–%d of %d", plain(clip(d.Meta.Title, 150)), min(from+1, to), to, len(d.Sections))
 	per := (maxContent - chars(sb.String()) - 20) / questionsPerPage
 	for k := from; k < to; k++ {
-		q := strings.ReplaceAll(d.Sections[k].Question, "\n", " ")
+		q := strings.ReplaceAll(shown(d.Sections[k].Question), "\n", " ")
 		fmt.Fprintf(&sb, "\n%d. %s", k+1, plain(clip(q, per-6)))
 	}
 	m := message{content: hardClip(sb.String(), maxContent)}

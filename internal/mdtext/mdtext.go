@@ -18,15 +18,13 @@ var (
 	autolink = regexp.MustCompile(`<((?:https?|mailto):[^>\s]+)>`)
 	// `code`: the code stays.
 	code = regexp.MustCompile("`+([^`]+?)`+")
-	// An HTML tag.
-	tag = regexp.MustCompile(`</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>`)
 )
 
 // Shown returns the text Markdown renders for s: links and images as
 // their text, code spans as their code, emphasis without its * and _
 // (only where they open or close emphasis, so snake_case and 2*3 stay),
-// HTML tags dropped, entities and backslash escapes read. White space is
-// kept as it is.
+// entities and backslash escapes read. HTML tags are kept: in a plain
+// transcript, "<b>" is text. White space is kept as it is.
 func Shown(s string) string {
 	if !strings.ContainsAny(s, "*_`[]<>&\\") {
 		return s
@@ -34,7 +32,6 @@ func Shown(s string) string {
 	s = code.ReplaceAllString(s, "$1")
 	s = link.ReplaceAllString(s, "$1")
 	s = autolink.ReplaceAllString(s, "$1")
-	s = tag.ReplaceAllString(s, "")
 	s = emphasis(s)
 	s = unescape(s)
 	return html.UnescapeString(s)

@@ -14,7 +14,7 @@ func TestShown(t *testing.T) {
 		"An interview with *Luis Gómez* about [soft power](https://x.org)":   "An interview with Luis Gómez about soft power",
 		`Escaped \*stars\* and AT&amp;T`:                                     "Escaped *stars* and AT&T",
 		"See <https://x.org/a_b> and ![a map](m.png) and [ref][1]":           "See https://x.org/a_b and a map and ref",
-		"A <em>tag</em> here":                                                "A tag here",
+		"A <em>tag</em> here":                                                "A <em>tag</em> here",
 		"Plain question?":                                                    "Plain question?",
 		"un*frigging*believable":                                             "unfriggingbelievable",
 	} {

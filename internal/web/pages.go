@@ -18,6 +18,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/mdtext"
 )
 
 var (
@@ -153,7 +154,9 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Sections = make([]section, len(d.Sections))
 	for i, sec := range d.Sections {
-		v := section{N: i + 1, Question: sec.Question, Asker: sec.Asker, Speaker: sec.Answerer, Paragraphs: sec.Paragraphs}
+		// A question shows as rendered (a Markdown document's emphasis is
+		// not its text); answers stay as written.
+		v := section{N: i + 1, Question: mdtext.Shown(sec.Question), Asker: sec.Asker, Speaker: sec.Answerer, Paragraphs: sec.Paragraphs}
 		if v.Asker == "" {
 			v.Asker = d.Meta.Interviewer
 		}
@@ -303,6 +306,7 @@ func (s *Server) views(data *indexData) {
 		if h.Link == "" {
 			h.Link = localPath(h.Document, h.Section)
 		}
+		h.Asked = mdtext.Shown(h.Asked)
 		if h.Asked == "" {
 			h.Asked = "Introduction"
 		}
@@ -313,6 +317,7 @@ func (s *Server) views(data *indexData) {
 		data.Hits = append(data.Hits, v)
 	}
 	for _, sg := range data.Answer.Suggestions {
+		sg.Question = mdtext.Shown(sg.Question)
 		v := suggestionView{Suggestion: sg, AskURL: "/?q=" + url.QueryEscape(sg.Question), Link: localPath(sg.Document, sg.Section), Lang: "en"}
 		if d, ok := s.opt.Corpus.Document(sg.Document); ok {
 			v.Title, v.Lang = d.Meta.Title, language(d.Meta.Language)
