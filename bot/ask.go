@@ -469,15 +469,8 @@ func (b *Bot) handleButton(r replier, i *discordgo.Interaction, id string) outco
 		parts := answerParts(h, maxContent)
 		part, _ := strconv.Atoi(p)
 		part = min(max(part, 0), len(parts)-1)
-		m := message{content: parts[part], ephemeral: true}
-		prev := fmt.Sprintf("w:%s:%d:%d", doc, n, part-1)
-		next := fmt.Sprintf("w:%s:%d:%d", doc, n, part+1)
-		if len(parts) > 1 && len(prev) <= maxCustomID && len(next) <= maxCustomID {
-			m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-				discordgo.Button{Label: "Previous part", Style: discordgo.SecondaryButton, CustomID: prev, Disabled: part == 0},
-				discordgo.Button{Label: "Next part", Style: discordgo.SecondaryButton, CustomID: next, Disabled: part == len(parts)-1},
-			}}}
-		}
+		m := message{content: parts[part], ephemeral: true,
+			components: pageButtons(fmt.Sprintf("w:%s:%d:", doc, n), "part", part, len(parts))}
 		return outcome{hits: 1, err: b.respond(r, i, m, paging)}
 	case "m":
 		// Buttons from before the terms were kept have none: those quote

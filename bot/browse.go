@@ -67,14 +67,23 @@ func paged(head string, lines []string, p int, prefix string) message {
 	if len(pages) > 1 {
 		head += fmt.Sprintf(" (page %d of %d)", p+1, len(pages))
 	}
-	m := message{content: head + "\n" + strings.Join(pages[p], "\n")}
-	if len(pages) > 1 {
-		m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-			discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: prefix + strconv.Itoa(p-1), Disabled: p == 0},
-			discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: prefix + strconv.Itoa(p+1), Disabled: p == len(pages)-1},
-		}}}
+	return message{content: head + "\n" + strings.Join(pages[p], "\n"), components: pageButtons(prefix, "", p, len(pages))}
+}
+
+// pageButtons are the Previous and Next buttons under page (0-based) of
+// pages, whose custom_ids are prefix and the page they turn to, labelled
+// "Previous part" and so on with a noun; none when there is one page or an
+// id would be too long.
+func pageButtons(prefix, noun string, page, pages int) []discordgo.MessageComponent {
+	prev, next := prefix+strconv.Itoa(page-1), prefix+strconv.Itoa(page+1)
+	if pages < 2 || len(prev) > maxCustomID || len(next) > maxCustomID {
+		return nil
 	}
-	return m
+	label := func(s string) string { return strings.TrimSpace(s + " " + noun) }
+	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		discordgo.Button{Label: label("Previous"), Style: discordgo.SecondaryButton, CustomID: prev, Disabled: page == 0},
+		discordgo.Button{Label: label("Next"), Style: discordgo.SecondaryButton, CustomID: next, Disabled: page == pages-1},
+	}}}
 }
 
 // handleQuestions lists the first page of a document's questions.
@@ -134,16 +143,7 @@ func questionsPage(d *document.Document, page int) message {
 		q := strings.ReplaceAll(shown(d.Sections[k].Question), "\n", " ")
 		fmt.Fprintf(&sb, "\n%d. %s", k+1, plain(clip(q, per-6)))
 	}
-	m := message{content: hardClip(sb.String(), maxContent)}
-	prev := "q:" + d.ID + ":" + strconv.Itoa(page-1)
-	next := "q:" + d.ID + ":" + strconv.Itoa(page+1)
-	if pages > 1 && len(prev) <= maxCustomID && len(next) <= maxCustomID {
-		m.components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-			discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: prev, Disabled: page == 0},
-			discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: next, Disabled: page == pages-1},
-		}}}
-	}
-	return m
+	return message{content: hardClip(sb.String(), maxContent), components: pageButtons("q:"+d.ID+":", "", page, pages)}
 }
 
 // handleAutocomplete suggests values for the option being typed.
