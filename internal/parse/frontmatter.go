@@ -124,15 +124,10 @@ func splitFrontMatter(lines []line) (frontMatter, []line, error) {
 var knownKeys = map[string]bool{"title": true, "source": true, "url": true, "publisher": true, "date": true,
 	"language": true, "lang": true, "interviewer": true, "interviewee": true, "format": true}
 
-// documentKeys are the keys that make a "---" block front matter: the
-// people's keys alone do not, since "Interviewer:" and "Interviewee:" are
-// also speaker labels.
-var documentKeys = map[string]bool{"title": true, "source": true, "url": true, "publisher": true,
-	"date": true, "language": true, "lang": true, "format": true}
-
 // meantAsFrontMatter reports whether a "---" block's lines are front
-// matter: one of them sets a document key, or a person's key written in
-// lower case as YAML has it.
+// matter: one of them sets a known key, the people's keys written in lower
+// case as YAML has them (as "Interviewer:" and "Interviewee:" they are
+// speaker labels).
 func meantAsFrontMatter(block []line) bool {
 	for _, l := range block {
 		k, _, ok := strings.Cut(strings.TrimSpace(l.text), ":")
@@ -140,7 +135,8 @@ func meantAsFrontMatter(block []line) bool {
 			continue
 		}
 		k = strings.TrimSpace(k)
-		if documentKeys[strings.ToLower(k)] || k == "interviewer" || k == "interviewee" {
+		lk := strings.ToLower(k)
+		if knownKeys[lk] && (k == lk || (lk != "interviewer" && lk != "interviewee")) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -309,28 +310,7 @@ func cut(lay layout, cands []candidate, accepted []bool) segmentation {
 // do not. A panellist who always speaks second keeps the label: their
 // turns start paragraphs and sentences. It reports whether it refused any.
 func rejectEmbedded(turns []*turn, cands []candidate, accepted []bool, meta document.Metadata, vouched func(string) bool) bool {
-	type stat struct{ turns, mid, lower, questions int }
-	stats := map[string]*stat{}
-	for _, t := range turns {
-		s := stats[t.label.key]
-		if s == nil {
-			s = &stat{}
-			stats[t.label.key] = s
-		}
-		s.turns++
-		if t.mid {
-			s.mid++
-		}
-		if len(t.paras) > 0 && startsLower(t.paras[0]) {
-			s.lower++
-		}
-		for _, p := range t.paras {
-			if strings.ContainsAny(p, "?¿") {
-				s.questions++
-				break
-			}
-		}
-	}
+	stats := tally(turns)
 	// How the other speakers' turns are written: over the keys that do not
 	// all share the trait, turns mostly start a paragraph, and mostly start
 	// in upper case.
@@ -374,6 +354,42 @@ func rejectEmbedded(turns []*turn, cands []candidate, accepted []bool, meta docu
 		}
 	}
 	return refused
+}
+
+// speakerStats is how a speaker's turns read.
+type speakerStats struct {
+	turns     int
+	mid       int // turns whose label is not on its paragraph's first line
+	lower     int // turns that start in lower case
+	questions int // turns with a question mark
+	runes     int // of all their text
+}
+
+// tally counts, by speaker key, how their turns read.
+func tally(turns []*turn) map[string]*speakerStats {
+	stats := map[string]*speakerStats{}
+	for _, t := range turns {
+		s := stats[t.label.key]
+		if s == nil {
+			s = &speakerStats{}
+			stats[t.label.key] = s
+		}
+		s.turns++
+		if t.mid {
+			s.mid++
+		}
+		if len(t.paras) > 0 && startsLower(t.paras[0]) {
+			s.lower++
+		}
+		if slices.ContainsFunc(t.paras, func(p string) bool { return strings.ContainsAny(p, "?¿") }) {
+			s.questions++
+		}
+		for _, p := range t.paras {
+			s.runes += utf8.RuneCountInString(p)
+		}
+		s.runes += max(len(t.paras)-1, 0) // the line breaks between them
+	}
+	return stats
 }
 
 // startsLower reports whether the first letter of s is lower case.
@@ -513,21 +529,7 @@ func askers(turns []*turn, meta document.Metadata) map[string]bool {
 		return a
 	}
 
-	type stat struct{ turns, questions, runes int }
-	stats := map[string]*stat{}
-	for _, t := range turns {
-		s := stats[t.label.key]
-		if s == nil {
-			s = &stat{}
-			stats[t.label.key] = s
-		}
-		s.turns++
-		text := strings.Join(t.paras, "\n")
-		if strings.ContainsAny(text, "?¿") {
-			s.questions++
-		}
-		s.runes += len([]rune(text))
-	}
+	stats := tally(turns)
 	share := func(k string) float64 { return float64(stats[k].questions) / float64(stats[k].turns) }
 	avg := func(k string) float64 { return float64(stats[k].runes) / float64(stats[k].turns) }
 	if a := pick(func(k string) bool { return share(k) >= 0.5 }); a != nil {
