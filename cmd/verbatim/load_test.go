@@ -2,9 +2,13 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,18 +76,8 @@ end
 // It needs wrk (Debian's package; .ci/run installs it, and with CI set the
 // test fails without it) and two CPUs, and is skipped without them.
 func TestLoadHTTPProcess(t *testing.T) {
-	wrk, err := exec.LookPath("wrk")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("wrk not installed: .ci/run installs it")
-		}
-		t.Skip("wrk not installed (apt-get install wrk)")
-	}
+	wrk := lookWrk(t)
 	ncpu := runtime.NumCPU()
-	if ncpu < 2 {
-		t.Skip("one CPU: the bot and the load generator would share it")
-	}
-	wrkCPU := strconv.Itoa(ncpu - 1)
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -95,52 +89,13 @@ func TestLoadHTTPProcess(t *testing.T) {
 		t.Fatalf("commands not registered: %v", err)
 	}
 	p.waitReady()
-
-	// More requests than wrk can send in its run (a 2-CPU machine answers
-	// 3,000-8,000 a second), so that none is replayed.
-	total := 20000 * max(2, ncpu-1)
-	const duration = 2 * time.Second
-	dir := t.TempDir()
-	reqFile := filepath.Join(dir, "requests.tsv")
-	if err := writeSignedAsks(srv, priv, reqFile, total); err != nil {
+	reqFile := filepath.Join(t.TempDir(), "requests.tsv")
+	if err := writeSignedAsks(srv, priv, reqFile, loadTotal()); err != nil {
 		t.Fatal(err)
 	}
-	script := filepath.Join(dir, "load.lua")
-	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	pid := p.cmd.Process.Pid
-	cpuBefore, err := processCPU(pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(p.ctx, "taskset", "-c", wrkCPU, wrk, "-t1", "-c50", "-d"+duration.String(), "--timeout", "5s", "-s", script, "http://"+p.addr)
-	cmd.Env = append(os.Environ(), "VERBATIM_REQUESTS="+reqFile)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("wrk: %v\n%s", err, out)
-	}
-	cpuAfter, err := processCPU(pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`verbatim-wrk requests=(\d+) seconds=([\d.]+) non2xx=(\d+) socket=(\d+) timeout=(\d+) p50=(\d+) p90=(\d+) p99=(\d+) max=(\d+)`).FindStringSubmatch(string(out))
-	if m == nil {
-		t.Fatalf("wrk printed no figures:\n%s", out)
-	}
-	n := func(i int) int64 { v, _ := strconv.ParseInt(m[i], 10, 64); return v }
-	requests, non2xx, socket, timeouts := n(1), n(3), n(4), n(5)
-	seconds, _ := strconv.ParseFloat(m[2], 64)
-	if requests == 0 || non2xx != 0 || socket != 0 || timeouts != 0 {
-		t.Fatalf("wrk: %d requests, %d not 200, %d socket errors, %d timeouts (over %d requests: raise total)\n%s",
-			requests, non2xx, socket, timeouts, total, out)
-	}
-	wrkTime := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	us := func(i int) time.Duration { return time.Duration(n(i)) * time.Microsecond }
-	t.Logf("%d signed /ask over HTTP to serve (GOMAXPROCS %d), 50 in flight from wrk (CPU %s): p50 %v p90 %v p99 %v max %v; %.0f req/s; CPU per /ask: bot %v, wrk %v",
-		requests, ncpu-1, wrkCPU, us(6), us(7), us(8), us(9), float64(requests)/seconds,
-		(cpuAfter-cpuBefore)/time.Duration(requests), wrkTime/time.Duration(requests))
+	run := runWrk(t, p, wrk, reqFile)
+	requests := run.requests
+	t.Logf("%d signed /ask over HTTP to serve (GOMAXPROCS %d), 50 in flight from wrk (CPU %d): %s", requests, ncpu-1, ncpu-1, run)
 
 	// wrk stops with up to 50 requests in flight and closes their
 	// connections: the bot counts those questions, and fails to answer them
@@ -157,6 +112,127 @@ func TestLoadHTTPProcess(t *testing.T) {
 			e, abandoned, asked-float64(requests), metrics, p.stderr.String())
 	}
 	p.stop()
+}
+
+// loadTotal is how many requests to prepare: more than wrk can send in its
+// run (a 2-CPU machine answers 3,000-8,000 a second), so that none is
+// replayed.
+func loadTotal() int { return 20000 * max(2, runtime.NumCPU()-1) }
+
+// lookWrk returns wrk's path, and skips the test (fails it, with CI set)
+// without wrk or with a single CPU, which the load generator and the
+// server would have to share.
+func lookWrk(t *testing.T) string {
+	t.Helper()
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("wrk not installed: .ci/run installs it")
+		}
+		t.Skip("wrk not installed (apt-get install wrk)")
+	}
+	if runtime.NumCPU() < 2 {
+		t.Skip("one CPU: the server and the load generator would share it")
+	}
+	return wrk
+}
+
+// wrkRun is what a run of wrk measured.
+type wrkRun struct {
+	requests           int64
+	seconds            float64
+	p50, p90, p99, max time.Duration
+	cpu, wrkCPU        time.Duration // per request: the server's, wrk's
+}
+
+func (r wrkRun) String() string {
+	return fmt.Sprintf("p50 %v p90 %v p99 %v max %v; %.0f req/s; CPU per request: server %v, wrk %v",
+		r.p50, r.p90, r.p99, r.max, float64(r.requests)/r.seconds, r.cpu, r.wrkCPU)
+}
+
+// runWrk keeps 50 of the requests of reqFile (see wrkScript) in flight
+// against p for 2 seconds from wrk, pinned to the last CPU, and measures
+// p's CPU meanwhile. It fails the test unless every request was answered
+// 200 (which also proves none was sent twice).
+func runWrk(t *testing.T, p *serveProcess, wrk, reqFile string) wrkRun {
+	t.Helper()
+	script := filepath.Join(t.TempDir(), "load.lua")
+	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pid := p.cmd.Process.Pid
+	cpuBefore, err := processCPU(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(p.ctx, "taskset", "-c", strconv.Itoa(runtime.NumCPU()-1), wrk,
+		"-t1", "-c50", "-d2s", "--timeout", "5s", "-s", script, "http://"+p.addr)
+	cmd.Env = append(os.Environ(), "VERBATIM_REQUESTS="+reqFile)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk: %v\n%s", err, out)
+	}
+	cpuAfter, err := processCPU(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`verbatim-wrk requests=(\d+) seconds=([\d.]+) non2xx=(\d+) socket=(\d+) timeout=(\d+) p50=(\d+) p90=(\d+) p99=(\d+) max=(\d+)`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("wrk printed no figures:\n%s", out)
+	}
+	n := func(i int) int64 { v, _ := strconv.ParseInt(m[i], 10, 64); return v }
+	us := func(i int) time.Duration { return time.Duration(n(i)) * time.Microsecond }
+	r := wrkRun{requests: n(1), p50: us(6), p90: us(7), p99: us(8), max: us(9)}
+	r.seconds, _ = strconv.ParseFloat(m[2], 64)
+	if r.requests == 0 || n(3) != 0 || n(4) != 0 || n(5) != 0 {
+		t.Fatalf("wrk: %d requests, %d not 200, %d socket errors, %d timeouts (raise loadTotal if it ran out)\n%s",
+			r.requests, n(3), n(4), n(5), out)
+	}
+	r.cpu = (cpuAfter - cpuBefore) / time.Duration(r.requests)
+	r.wrkCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()) / time.Duration(r.requests)
+	return r
+}
+
+// TestLoadHTTPControl is the control of TestLoadHTTPProcess, run on
+// demand (VERBATIM_CONTROL=1) since it measures the machine rather than
+// Verbatim: the same wrk run against a server that does nothing but burn,
+// per request, about the CPU the bot spends on a signed /ask (SHA-256
+// rounds, VERBATIM_CONTROL_ROUNDS, 1,700 by default: ~200 µs here), with the
+// same cores. A tail it shares with the bot is the machine's (BENCHMARKS.md).
+func TestLoadHTTPControl(t *testing.T) {
+	if os.Getenv("VERBATIM_CONTROL") == "" {
+		t.Skip("a measurement of the machine: VERBATIM_CONTROL=1 runs it")
+	}
+	wrk := lookWrk(t)
+	p := startCommand(t, "control", t.TempDir(), "VERBATIM_TEST_CONTROL=1", "GOMAXPROCS="+strconv.Itoa(runtime.NumCPU()-1))
+	p.waitReady()
+	reqFile := filepath.Join(t.TempDir(), "requests.tsv")
+	line := "0\t0\t" + strings.Repeat("x", 1200) + "\n"
+	if err := os.WriteFile(reqFile, []byte(strings.Repeat(line, 1000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("control, 50 in flight from wrk: %s", runWrk(t, p, wrk, reqFile))
+}
+
+// serveControl is the control's server (see TestLoadHTTPControl): /readyz
+// answers at once, anything else after the SHA-256 rounds.
+func serveControl() error {
+	rounds, err := strconv.Atoi(cmp.Or(os.Getenv("VERBATIM_CONTROL_ROUNDS"), "1700"))
+	if err != nil {
+		return err
+	}
+	resp := []byte(strings.Repeat("a", 1000))
+	return http.ListenAndServe(os.Getenv("LISTEN_ADDR"), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		h := sha256.Sum256(b)
+		if r.URL.Path != "/readyz" {
+			for range rounds {
+				h = sha256.Sum256(h[:])
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(resp[:len(resp)-int(h[0]%2)]) // the rounds are used, so not optimised away
+	}))
 }
 
 // writeSignedAsks writes n /ask interactions to file, one a line, as the

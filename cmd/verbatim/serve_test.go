@@ -27,6 +27,12 @@ import (
 // TestMain lets a test run this very binary as the verbatim program, so
 // that serve is exercised as a real process: started, signalled, exited.
 func TestMain(m *testing.M) {
+	if os.Getenv("VERBATIM_TEST_CONTROL") == "1" {
+		if err := serveControl(); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv("VERBATIM_TEST_MAIN") == "1" {
 		os.Args = append([]string{"verbatim"}, strings.Fields(os.Getenv("VERBATIM_TEST_ARGS"))...)
 		main()
