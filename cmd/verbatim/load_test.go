@@ -232,6 +232,10 @@ func serveControl() error {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(resp[:len(resp)-int(h[0]%2)]) // the rounds are used, so not optimised away
+		// Each connection takes its turn, as the bot's server makes them
+		// (web.takeTurns): without it, the tail is the runtime's.
+		http.NewResponseController(w).Flush()
+		runtime.Gosched()
 	}))
 }
 

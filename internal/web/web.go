@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -88,7 +89,7 @@ func New(opt Options) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.handler = s.recoverer(http.HandlerFunc(s.route))
+	s.handler = takeTurns(s.recoverer(http.HandlerFunc(s.route)))
 	return s
 }
 
@@ -182,6 +183,33 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start))
 		}()
 		next.ServeHTTP(sw, r)
+	})
+}
+
+// takeTurns sends each response out as soon as its handler is done, and
+// then lets every other runnable goroutine run before this connection
+// reads its next request.
+//
+// Without it, a busy server is unfair to some connections. When the
+// processors are all busy, the runtime polls the network only from its
+// monitor thread, every 10 ms, and puts what it finds on the global run
+// queue, which a processor with work of its own takes from only once in 61
+// turns (golang/go#51651). A connection whose client sends its next request
+// at once never waits on the network: its goroutine finds the request
+// already there and carries on. A few such connections can keep a
+// processor to themselves while the others' requests wait in the global
+// queue, one taken every ~15 ms: with 50 signed /ask in flight on one core,
+// some waited 200-700 ms (execution traces, BENCHMARKS.md). Yielding
+// (runtime.Gosched puts this goroutine on the global queue too) makes every
+// connection queue in the same line. It costs a goroutine switch per
+// request.
+func takeTurns(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		// A response that did not set its length goes out chunked;
+		// pages and interaction responses set it.
+		_ = http.NewResponseController(w).Flush()
+		runtime.Gosched()
 	})
 }
 
