@@ -631,3 +631,32 @@ func TestAskPanicSurvived(t *testing.T) {
 		}
 	}
 }
+
+// An interaction the bot has no handler for (a modal submission: it opens
+// no modals) is answered 500 on its request, whose goroutine ran the
+// handler, rather than left for Discord to time out.
+func TestHTTPUnansweredInteraction(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, setup{})
+	ctx := ctxT(t, 20*time.Second)
+	body := []byte(`{"id":"1200000000000000001","application_id":"` + h.srv.Options().AppID +
+		`","type":5,"token":"modal-token","version":1,"guild_id":"` + h.srv.Options().GuildID +
+		`","channel_id":"` + h.srv.Options().ChannelID + `","data":{"custom_id":"x","components":[]}}`)
+	req, err := discordtest.NewSignedRequest(ctx, h.endpoint, h.key, time.Now(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(got), "not answered") {
+		t.Errorf("unhandled interaction: %d %s, want 500", resp.StatusCode, got)
+	}
+	// The bot goes on answering on the same server.
+	if _, r, _ := h.interact(t, ctx, ask(seedQuestion)); r.Type != discordtest.ResponseChannelMessage {
+		t.Errorf("then /ask: response %d", r.Type)
+	}
+}
