@@ -198,7 +198,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 // at once never waits on the network: its goroutine finds the request
 // already there and carries on. A few such connections can keep a
 // processor to themselves while the others' requests wait in the global
-// queue, one taken every ~15 ms: with 50 signed /ask in flight on one core,
+// queue, one taken every ~13 ms: with 50 signed /ask in flight on one core,
 // some waited 200-700 ms (execution traces, BENCHMARKS.md). Yielding
 // (runtime.Gosched puts this goroutine on the global queue too) makes every
 // connection queue in the same line. It costs a goroutine switch per
