@@ -229,18 +229,47 @@ func askedVerbatim(q string, cands []Hit) int {
 	if utf8.RuneCount(want) < 8 {
 		return -1 // too short to be a question of the corpus rather than a keyword
 	}
-	var have []byte // one buffer for every candidate's key
 	for i, c := range cands {
 		s, ok := c.doc.Section(c.Ref.Section)
-		if !ok {
-			continue
-		}
-		have = appendKey(have[:0], s.Question)
-		if bytes.Equal(have, want) || (prefix && bytes.HasPrefix(have, want)) {
+		if ok && keyIs(s.Question, want, prefix) {
 			return i
 		}
 	}
 	return -1
+}
+
+// keyIs reports whether appendKey(nil, s) is want, or starts with it when
+// prefix is set. It makes the key as appendKey does, but compares as it
+// goes and stops at the first difference: most candidates' questions
+// differ from the one asked within a few letters.
+func keyIs(s string, want []byte, prefix bool) bool {
+	var buf [16]byte
+	n, gap := 0, false // n: the bytes of want matched so far
+	for _, r := range s {
+		var out []byte
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			out = buf[:0]
+			if gap && n > 0 {
+				out = append(out, ' ')
+			}
+			gap = false
+			out = fold.AppendLowerRune(out, r)
+		case r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r):
+		default:
+			gap = true
+		}
+		if len(out) > len(want)-n {
+			// The key goes on past want: a match only as a prefix, and
+			// only if what is left of want starts this piece.
+			return prefix && bytes.HasPrefix(out, want[n:])
+		}
+		if !bytes.Equal(out, want[n:n+len(out)]) {
+			return false
+		}
+		n += len(out)
+	}
+	return n == len(want)
 }
 
 // appendKey appends the question s reduced to its words: folded, lower

@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode"
@@ -24,6 +25,26 @@ func FuzzAppendKey(f *testing.F) {
 		}), " ")
 		if got := string(appendKey([]byte("kept "), s)); got != "kept "+want {
 			t.Fatalf("appendKey(%q) = %q, want %q after the kept prefix", s, got, want)
+		}
+	})
+}
+
+// FuzzKeyIs checks keyIs, which stops at the first difference, against
+// comparing appendKey's whole keys.
+func FuzzKeyIs(f *testing.F) {
+	for _, c := range [][2]string{
+		{"What role do CGTN and Xinhua play?", "what role do CGTN and Xinhua play"},
+		{"¿Qué pasó en Neuquén?", "Que paso en Neuquen …"}, {"Straße 2024", "strasse"},
+		{"a\u0301\u0301b c", "ab"}, {"x", ""}, {"", "x"}, {"Why?", "why not"}, {"北京 🙂", "北京"},
+	} {
+		f.Add(c[0], c[1], false)
+		f.Add(c[0], c[1], true)
+	}
+	f.Fuzz(func(t *testing.T, s, asked string, prefix bool) {
+		want, have := appendKey(nil, asked), appendKey(nil, s)
+		expect := bytes.Equal(have, want) || (prefix && bytes.HasPrefix(have, want))
+		if got := keyIs(s, want, prefix); got != expect {
+			t.Fatalf("keyIs(%q, key %q, prefix %v) = %v; the keys are %q and %q", s, want, prefix, got, have, want)
 		}
 	})
 }

@@ -1,6 +1,9 @@
 package fold
 
-import "testing"
+import (
+	"testing"
+	"unicode/utf8"
+)
 
 func TestString(t *testing.T) {
 	for in, want := range map[string]string{
@@ -40,6 +43,11 @@ func FuzzAppendLowerRune(f *testing.F) {
 	for _, s := range []string{"Neuquén", "JOAQUÍN Sa\u0301ez", "Straße, Œuvre İ", "\xff\xfeA", "北京 🙂"} {
 		f.Add(s)
 	}
+	ascii := make([]byte, utf8.RuneSelf) // every ASCII byte, which takes a path of its own
+	for i := range ascii {
+		ascii[i] = byte(i)
+	}
+	f.Add(string(ascii))
 	f.Fuzz(func(t *testing.T, s string) {
 		var b []byte
 		for _, r := range s {
