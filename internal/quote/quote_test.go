@@ -100,9 +100,16 @@ func FuzzSelect(f *testing.F) {
 		if i := strings.Index(text, word); i >= 0 && word != "" {
 			marks = append(marks, Mark{Start: i, End: i + len(word), Term: word, Weight: 1})
 		}
-		ex := Select(text, marks, Options{MaxSentences: max % 5, MaxChars: 40 + max%400})
+		maxChars := 40 + max%400
+		if maxChars < 40 {
+			maxChars += 400 // max%400 is negative for a negative max
+		}
+		ex := Select(text, marks, Options{MaxSentences: max % 5, MaxChars: maxChars})
 		if ex.Start > ex.End || ex.End > len(text) {
 			t.Fatalf("bad range %d..%d of %d", ex.Start, ex.End, len(text))
+		}
+		if n := utf8.RuneCountInString(ex.Text); n > maxChars {
+			t.Fatalf("excerpt of %d characters, over %d: %q", n, maxChars, ex.Text)
 		}
 		inner := strings.TrimSuffix(strings.TrimPrefix(ex.Text, Ellipsis+" "), " "+Ellipsis)
 		if !strings.Contains(text, inner) {

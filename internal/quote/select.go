@@ -1,6 +1,7 @@
 package quote
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -64,17 +65,39 @@ func SelectIn(text string, sents []Span, marks []Mark, opt Options) Excerpt {
 			}
 		}
 	}
+	// The characters before each sentence's start and end, counted once:
+	// a run's length is then a subtraction rather than a count.
+	var small [64]int
+	counts := small[:]
+	if 2*len(sents) > len(small) {
+		counts = make([]int, 2*len(sents))
+	}
+	starts, ends := counts[:len(sents)], counts[len(sents):2*len(sents)]
+	pos, n := 0, 0
+	before := func(b int) int {
+		if b < pos { // not in order: count again from the start
+			pos, n = 0, 0
+		}
+		n += chars(text[pos:b])
+		pos = b
+		return n
+	}
+	for k, s := range sents {
+		starts[k], ends[k] = before(s.Start), before(s.End)
+	}
 	bestI, bestJ, bestScore := 0, 0, -1.0
+	var seenTerms [8]string
+	seen := seenTerms[:0] // the terms counted in the run: a handful
 	for i := range sents {
-		seen := map[string]bool{}
+		seen = seen[:0]
 		score := 0.0
 		for j := i; j < len(sents) && j < i+opt.MaxSentences; j++ {
-			if j > i && chars(text[sents[i].Start:sents[j].End])+2 > opt.MaxChars {
+			if j > i && ends[j]-starts[i]+2 > opt.MaxChars {
 				break
 			}
 			for _, m := range per[j] {
-				if !seen[m.Term] {
-					seen[m.Term] = true
+				if !slices.Contains(seen, m.Term) {
+					seen = append(seen, m.Term)
 					score += m.Weight
 				}
 			}
@@ -92,7 +115,7 @@ func SelectIn(text string, sents []Span, marks []Mark, opt Options) Excerpt {
 		// Nothing matched: open with as many sentences as fit.
 		bestI, bestJ = 0, 0
 		for j := 1; j < len(sents) && j < opt.MaxSentences; j++ {
-			if chars(text[sents[0].Start:sents[j].End])+2 > opt.MaxChars {
+			if ends[j]-starts[0]+2 > opt.MaxChars {
 				break
 			}
 			bestJ = j
