@@ -698,24 +698,30 @@ func (x *Index) prepare(ctx context.Context, q answer.Query) (p prepared, err er
 // as typed, weighted ExactBoost, in the plain field (score.go).
 func (x *Index) clauses(cs corpusStats, terms []answer.Term, typed []typedWord, langs []*language) []clause {
 	fit := languageFit(terms, langs)
-	var body, question []clause
-	for ti, t := range terms {
-		if t.DocFreq == 0 {
-			continue // no section holds it in its body, nor then in its question
+	out := make([]clause, 0, 2*len(terms)+len(typed))
+	// The body clauses, then the question clauses: the order leaves are
+	// summed in.
+	for _, question := range []bool{false, true} {
+		if question && x.tuning.QuestionBoost <= 0 {
+			break
 		}
-		l := languageOf(t.Lang)
-		w := fit[l.code]
-		if t.Corrected {
-			w *= x.tuning.CorrectedBoost
-		}
-		n := float64(cs.counts[l.code])
-		body = append(body, clause{field: l.body, term: t.Text, weight: w, n: n, avg: cs.avg(l, l.body), termIndex: ti})
-		if x.tuning.QuestionBoost > 0 {
-			question = append(question, clause{field: l.question, term: t.Text, weight: w * x.tuning.QuestionBoost,
-				n: n, avg: cs.avg(l, l.question), termIndex: ti, question: true})
+		for ti, t := range terms {
+			if t.DocFreq == 0 {
+				continue // no section holds it in its body, nor then in its question
+			}
+			l := languageOf(t.Lang)
+			w := fit[l.code]
+			if t.Corrected {
+				w *= x.tuning.CorrectedBoost
+			}
+			c := clause{field: l.body, term: t.Text, weight: w, n: float64(cs.counts[l.code]), avg: cs.avg(l, l.body), termIndex: ti}
+			if question {
+				c.field, c.weight, c.avg, c.question = l.question, w*x.tuning.QuestionBoost, cs.avg(l, l.question), true
+			}
+			out = append(out, c)
 		}
 	}
-	return append(append(body, question...), x.exactClauses(cs, terms, typed, fit)...)
+	return x.appendExactClauses(out, cs, terms, typed, fit)
 }
 
 // typedWord is a word of the question as typed (lower case, accents
@@ -726,20 +732,19 @@ type typedWord struct {
 	term int // index into the question's terms
 }
 
-// exactClauses look for the question's words as typed in the plain field,
-// over the sections of every language. Stemming conflates words that mean
-// different things ("happened" and "happens" are both "happen"); a match
-// of the very word typed is better evidence than one of its stem only,
-// the way a search engine scores an unstemmed field beside the stemmed one.
-// A word with forms in several languages is weighted by the best fit among
-// them.
-func (x *Index) exactClauses(cs corpusStats, terms []answer.Term, typed []typedWord, fit map[string]float64) []clause {
+// appendExactClauses appends to out the clauses that look for the
+// question's words as typed in the plain field, over the sections of every
+// language. Stemming conflates words that mean different things
+// ("happened" and "happens" are both "happen"); a match of the very word
+// typed is better evidence than one of its stem only, the way a search
+// engine scores an unstemmed field beside the stemmed one. A word with
+// forms in several languages is weighted by the best fit among them.
+func (x *Index) appendExactClauses(out []clause, cs corpusStats, terms []answer.Term, typed []typedWord, fit map[string]float64) []clause {
 	if x.tuning.ExactBoost <= 0 || cs.sections == 0 || cs.tokens[fieldPlain] == 0 {
-		return nil
+		return out
 	}
 	n := float64(cs.sections)
 	avg := float64(cs.tokens[fieldPlain]) / n
-	var out []clause
 	at := map[string]int{} // word → its clause in out
 	for _, tw := range typed {
 		w := fit[languageOf(terms[tw.term].Lang).code] * x.tuning.ExactBoost

@@ -233,11 +233,13 @@ func (s *scorer) close() {
 }
 
 func (s *scorer) open(ctx context.Context, cache *postingsCache, clauses []clause, others []string) error {
+	lists := make([]postingList, len(clauses)) // one allocation for them all
 	for i, c := range clauses {
 		if c.weight <= 0 || c.avg <= 0 {
 			continue // scores nothing: no weight, or an empty field
 		}
-		p := &postingList{clause: c, index: i}
+		p := &lists[i]
+		*p = postingList{clause: c, index: i}
 		if err := s.postings(ctx, cache, p); err != nil {
 			return err
 		}
