@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -30,6 +31,10 @@ const (
 	// Discord gives up after 3 seconds (and /ask defers well before).
 	firstResponseWait = 3 * time.Second
 )
+
+// errRequestOver is the error of a first response that came after the
+// HTTP request it would have answered had ended.
+var errRequestOver = errors.New("the interaction's HTTP request ended before the first response")
 
 // InteractionsHandler returns the handler for Discord's Interactions
 // Endpoint URL (POST /interactions), which takes interactions instead of
@@ -89,22 +94,33 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	defer b.wg.Done()
-	// The handler runs on the request's goroutine: its first response is
-	// the HTTP response, written and flushed as soon as it is made, and
-	// whatever the handler does after it (a deferred answer, a follow-up)
-	// goes through the REST API while the connection waits. No goroutine
-	// of its own, so no handoffs and no fresh stack to grow per request.
-	hr := &httpReplier{sessionReplier: sessionReplier{s}, w: w}
-	late := time.AfterFunc(firstResponseWait, func() {
-		if hr.fallback(http.StatusInternalServerError, "no response in time") {
-			b.log.Warn("interaction: no response in time", "type", int(i.Type), "guild", i.GuildID, "after", firstResponseWait)
-		}
-	})
-	b.handle(hr, i)
-	late.Stop()
-	if hr.fallback(http.StatusInternalServerError, "interaction not answered") {
+	hr := &httpReplier{
+		sessionReplier: sessionReplier{s},
+		first:          make(chan *discordgo.InteractionResponse),
+		written:        make(chan error, 1),
+		gone:           make(chan struct{}),
+	}
+	defer close(hr.gone)
+	done := make(chan struct{})
+	go func() {
+		defer b.wg.Done()
+		defer close(done)
+		b.handle(hr, i)
+	}()
+	t := time.NewTimer(firstResponseWait)
+	defer t.Stop()
+	select {
+	case resp := <-hr.first:
+		hr.written <- writeResponse(w, resp)
+	case <-done:
+		// Any Respond would have been taken above before the handler returned.
 		b.log.Warn("interaction not answered", "type", int(i.Type), "guild", i.GuildID)
+		http.Error(w, "interaction not answered", http.StatusInternalServerError)
+	case <-t.C:
+		b.log.Warn("interaction: no response in time", "type", int(i.Type), "guild", i.GuildID, "after", firstResponseWait)
+		http.Error(w, "no response in time", http.StatusInternalServerError)
+	case <-r.Context().Done():
+		// The client went away; the handler's Respond will say so.
 	}
 }
 
@@ -227,41 +243,26 @@ func writeBody(w http.ResponseWriter, contentType string, body []byte) error {
 }
 
 // httpReplier answers an interaction that came over HTTP: the first
-// Respond is written as the HTTP response; everything else goes through the
-// REST API. The response is written once, by the handler's first Respond or
-// else by fallback, and never after the request's handler has returned
-// (fallback, called then, waits for a write in progress).
+// Respond is handed to the request's goroutine, which writes it as the HTTP
+// response; everything else goes through the REST API.
 type httpReplier struct {
 	sessionReplier // everything after the first response
-	w              http.ResponseWriter
-	mu             sync.Mutex // held while the response is written
-	written        bool       // the response is taken
+	claimed        atomic.Bool
+	first          chan *discordgo.InteractionResponse // taken by the request's goroutine
+	written        chan error                          // what writing the first response came to
+	gone           chan struct{}                       // closed when the request's goroutine stops waiting
 }
 
 func (h *httpReplier) Respond(i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
-	h.mu.Lock()
-	if h.written {
-		h.mu.Unlock()
+	if !h.claimed.CompareAndSwap(false, true) {
 		return h.sessionReplier.Respond(i, resp) // Discord refuses a second response, as over the gateway
 	}
-	defer h.mu.Unlock()
-	h.written = true
-	return writeResponse(h.w, resp)
-}
-
-// fallback answers the request with status and text unless a response was
-// written, and reports whether it did.
-func (h *httpReplier) fallback(status int, text string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.written {
-		return false
+	select {
+	case h.first <- resp:
+		return <-h.written
+	case <-h.gone:
+		return errRequestOver
 	}
-	h.written = true
-	http.Error(h.w, text, status)
-	// Flushed: the handler may still be running.
-	_ = http.NewResponseController(h.w).Flush()
-	return true
 }
 
 // seenIDs remembers the interaction ids of the last maxSignatureAge and a

@@ -660,3 +660,61 @@ func TestHTTPUnansweredInteraction(t *testing.T) {
 		t.Errorf("then /ask: response %d", r.Type)
 	}
 }
+
+// heldAnswerer holds the answer to one question until release is closed;
+// others are answered at once.
+type heldAnswerer struct {
+	*answer.Answerer
+	held    string
+	release chan struct{}
+}
+
+func (h heldAnswerer) Ask(ctx context.Context, q, server string, top int) (answer.Answer, error) {
+	if q == h.held {
+		<-h.release
+	}
+	return h.Answerer.Ask(ctx, q, server, top)
+}
+
+// A handler still at work after its first response (here a deferred
+// /ask whose answer is slow) does not hold the connection that response
+// went out on: Discord keeps its connections alive and may send the next
+// interaction on the same one, which must not wait for the first to end.
+func TestHTTPConnectionNotHeld(t *testing.T) {
+	t.Parallel()
+	ans, _ := library(t)
+	slow := "What role do CGTN and Xinhua play?"
+	release := make(chan struct{})
+	h := startHTTP(t, setup{answerer: heldAnswerer{ans, slow, release},
+		tune: func(b *bot.Bot) { b.DeferAfter = 50 * time.Millisecond }})
+	defer close(release)
+	ctx := ctxT(t, 20*time.Second)
+	// One connection for both requests.
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}, Timeout: 10 * time.Second}
+	post := func(q string) (int, string) {
+		t.Helper()
+		_, body, err := h.srv.HTTPInteraction(ask(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := discordtest.NewSignedRequest(ctx, h.endpoint, h.key, time.Now(), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, got := post(slow); code != http.StatusOK || !strings.Contains(got, `"type":5`) {
+		t.Fatalf("held question: %d %s, want a deferral", code, got)
+	}
+	// The held answer is still being waited for; the next question, on the
+	// same connection, is answered all the same.
+	if code, got := post(seedQuestion); code != http.StatusOK || !strings.Contains(got, "Hikvision") {
+		t.Errorf("next question on the connection: %d %s", code, got)
+	}
+}
