@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/url"
 	"slices"
 	"strings"
@@ -239,35 +240,21 @@ func askedVerbatim(q string, cands []Hit) int {
 }
 
 // keyIs reports whether appendKey(nil, s) is want, or starts with it when
-// prefix is set. It makes the key as appendKey does, but compares as it
-// goes and stops at the first difference: most candidates' questions
-// differ from the one asked within a few letters.
+// prefix is set. It takes the key a piece at a time and stops at the
+// first difference: most candidates' questions differ from the one asked
+// within a few letters.
 func keyIs(s string, want []byte, prefix bool) bool {
-	var buf [16]byte
-	n, gap := 0, false // n: the bytes of want matched so far
-	for _, r := range s {
-		var out []byte
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			out = buf[:0]
-			if gap && n > 0 {
-				out = append(out, ' ')
-			}
-			gap = false
-			out = fold.AppendLowerRune(out, r)
-		case r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r):
-		default:
-			gap = true
-		}
-		if len(out) > len(want)-n {
+	n := 0 // the bytes of want matched so far
+	for piece := range keyPieces(s) {
+		if len(piece) > len(want)-n {
 			// The key goes on past want: a match only as a prefix, and
 			// only if what is left of want starts this piece.
-			return prefix && bytes.HasPrefix(out, want[n:])
+			return prefix && bytes.HasPrefix(piece, want[n:])
 		}
-		if !bytes.Equal(out, want[n:n+len(out)]) {
+		if !bytes.Equal(piece, want[n:n+len(piece)]) {
 			return false
 		}
-		n += len(out)
+		n += len(piece)
 	}
 	return n == len(want)
 }
@@ -277,22 +264,37 @@ func keyIs(s string, want []byte, prefix bool) bool {
 // strings.FieldsFunc splits it on what is neither a letter nor a digit,
 // joined by spaces; rune by rune, without the copies).
 func appendKey(dst []byte, s string) []byte {
-	start, gap := len(dst), false
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if gap && len(dst) > start {
-				dst = append(dst, ' ')
-			}
-			gap = false
-			dst = fold.AppendLowerRune(dst, r)
-		case r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r):
-			// A combining mark: folding drops it, so it parts no words.
-		default:
-			gap = true
-		}
+	for piece := range keyPieces(s) {
+		dst = append(dst, piece...)
 	}
 	return dst
+}
+
+// keyPieces yields the key of s (see appendKey) a letter or digit at a
+// time: each folded and in lower case, after a space where a word ended
+// before it. A piece is valid until the next is asked for.
+func keyPieces(s string) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		var buf [16]byte
+		started, gap := false, false
+		for _, r := range s {
+			switch {
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				piece := buf[:0]
+				if gap && started {
+					piece = append(piece, ' ')
+				}
+				gap, started = false, true
+				if !yield(fold.AppendLowerRune(piece, r)) {
+					return
+				}
+			case r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r):
+				// A combining mark: folding drops it, so it parts no words.
+			default:
+				gap = true
+			}
+		}
+	}
 }
 
 // Ask answers question as asked in server ("" outside any server) with at
