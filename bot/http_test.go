@@ -130,6 +130,26 @@ func startHTTP(t testing.TB, st setup) *httpHarness {
 }
 
 // interact sends in signed to the endpoint and returns the inline response.
+// post sends body to the bot's endpoint signed at ts, through client
+// (http.DefaultClient when nil), and returns the response's status and body.
+func (h *httpHarness) post(t *testing.T, ctx context.Context, client *http.Client, ts time.Time, body []byte) (int, string) {
+	t.Helper()
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req, err := discordtest.NewSignedRequest(ctx, h.endpoint, h.key, ts, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 func (h *httpHarness) interact(t *testing.T, ctx context.Context, in discordtest.Interaction) (string, discordtest.Response, msg) {
 	t.Helper()
 	id, r, err := h.srv.InteractHTTP(ctx, h.endpoint, h.key, in)
@@ -579,20 +599,7 @@ func TestHTTPRefusesReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := time.Now()
-	send := func() (int, string) {
-		t.Helper()
-		req, err := discordtest.NewSignedRequest(ctx, h.endpoint, h.key, ts, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	send := func() (int, string) { t.Helper(); return h.post(t, ctx, nil, ts, body) }
 	if code, got := send(); code != http.StatusOK || !strings.Contains(got, "Hikvision") {
 		t.Fatalf("first: %d %s", code, got)
 	}
@@ -633,8 +640,7 @@ func TestAskPanicSurvived(t *testing.T) {
 }
 
 // An interaction the bot has no handler for (a modal submission: it opens
-// no modals) is answered 500 on its request, whose goroutine ran the
-// handler, rather than left for Discord to time out.
+// no modals) is answered 500 rather than left for Discord to time out.
 func TestHTTPUnansweredInteraction(t *testing.T) {
 	t.Parallel()
 	h := startHTTP(t, setup{})
@@ -642,18 +648,8 @@ func TestHTTPUnansweredInteraction(t *testing.T) {
 	body := []byte(`{"id":"1200000000000000001","application_id":"` + h.srv.Options().AppID +
 		`","type":5,"token":"modal-token","version":1,"guild_id":"` + h.srv.Options().GuildID +
 		`","channel_id":"` + h.srv.Options().ChannelID + `","data":{"custom_id":"x","components":[]}}`)
-	req, err := discordtest.NewSignedRequest(ctx, h.endpoint, h.key, time.Now(), body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	got, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(got), "not answered") {
-		t.Errorf("unhandled interaction: %d %s, want 500", resp.StatusCode, got)
+	if code, got := h.post(t, ctx, nil, time.Now(), body); code != http.StatusInternalServerError || !strings.Contains(got, "not answered") {
+		t.Errorf("unhandled interaction: %d %s, want 500", code, got)
 	}
 	// The bot goes on answering on the same server.
 	if _, r, _ := h.interact(t, ctx, ask(seedQuestion)); r.Type != discordtest.ResponseChannelMessage {
@@ -697,17 +693,7 @@ func TestHTTPConnectionNotHeld(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req, err := discordtest.NewSignedRequest(ctx, h.endpoint, h.key, time.Now(), body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("%q: %v", q, err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return h.post(t, ctx, client, time.Now(), body)
 	}
 	if code, got := post(slow); code != http.StatusOK || !strings.Contains(got, `"type":5`) {
 		t.Fatalf("held question: %d %s, want a deferral", code, got)
