@@ -186,30 +186,26 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// takeTurns sends each response out as soon as its handler is done, and
-// then lets every other runnable goroutine run before this connection
-// reads its next request.
+// takeTurns lets every other runnable goroutine run before a request is
+// served, so that a busy server is fair to its connections.
 //
-// Without it, a busy server is unfair to some connections. When the
-// processors are all busy, the runtime polls the network only from its
-// monitor thread, every 10 ms, and puts what it finds on the global run
-// queue, which a processor with work of its own takes from only once in 61
-// turns (golang/go#51651). A connection whose client sends its next request
-// at once never waits on the network: its goroutine finds the request
-// already there and carries on. A few such connections can keep a
-// processor to themselves while the others' requests wait in the global
-// queue, one taken every ~13 ms: with 50 signed /ask in flight on one core,
-// some waited 200-700 ms (execution traces, BENCHMARKS.md). Yielding
-// (runtime.Gosched puts this goroutine on the global queue too) makes every
-// connection queue in the same line. It costs a goroutine switch per
-// request.
+// When the processors are all busy, the runtime polls the network only
+// from its monitor thread, every 10 ms, and puts what it finds on the
+// global run queue, which a processor with work of its own takes from
+// only once in 61 turns (golang/go pull request 51651 describes it). A
+// connection whose client sends its next request at once never waits on
+// the network: its goroutine finds the request already read and carries
+// on. A few such connections can keep a processor to themselves while the
+// others' requests wait in the global queue, taken one every ~13 ms: with
+// 50 signed /ask in flight on one core, wrk saw requests wait up to 680 ms
+// (BENCHMARKS.md). runtime.Gosched puts this goroutine on the global queue
+// too, so every request waits in the same line. It costs a goroutine
+// switch per request, and it comes before the handler rather than after
+// it, where it would hold back a response net/http has not yet sent.
 func takeTurns(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r)
-		// A response that did not set its length goes out chunked;
-		// pages and interaction responses set it.
-		_ = http.NewResponseController(w).Flush()
 		runtime.Gosched()
+		next.ServeHTTP(w, r)
 	})
 }
 

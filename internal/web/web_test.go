@@ -571,3 +571,29 @@ func TestAskBoxMoreAnswers(t *testing.T) {
 		}
 	}
 }
+
+// Taking turns (takeTurns) changes nothing on the wire: responses keep the
+// length net/http gives them, whether the handler set it or not, for GET
+// and HEAD alike, errors included.
+func TestResponsesKeepTheirLength(t *testing.T) {
+	srv := httptest.NewServer(newFixture(t).server.Handler())
+	defer srv.Close()
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/healthz"}, {"HEAD", "/healthz"}, {"GET", "/favicon.svg"}, {"HEAD", "/favicon.svg"},
+		{"GET", "/nowhere"}, {"POST", "/healthz"}, {"GET", "/"},
+	} {
+		req, err := http.NewRequest(c.method, srv.URL+c.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("Content-Length") == "" || len(resp.TransferEncoding) > 0 {
+			t.Errorf("%s %s: %d with Content-Length %q, Transfer-Encoding %v", c.method, c.path, resp.StatusCode,
+				resp.Header.Get("Content-Length"), resp.TransferEncoding)
+		}
+	}
+}
