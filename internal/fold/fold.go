@@ -42,7 +42,7 @@ func Lower(s string) string { return strings.ToLower(String(s)) }
 // combining mark, otherwise r folded and in lower case. Lower(s) is the
 // runes of s each appended so (invalid UTF-8 as utf8.RuneError).
 func AppendLowerRune(dst []byte, r rune) []byte {
-	if r < utf8.RuneSelf { // nothing to fold (the table's letters are not ASCII)
+	if uint32(r) < utf8.RuneSelf { // nothing to fold (the table's letters are not ASCII)
 		if 'A' <= r && r <= 'Z' {
 			r += 'a' - 'A'
 		}

@@ -2,6 +2,7 @@ package fold
 
 import (
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -57,4 +58,14 @@ func FuzzAppendLowerRune(f *testing.F) {
 			t.Fatalf("runes of %q lowered one by one: %q, Lower: %q", s, b, want)
 		}
 	})
+}
+
+// A rune that is not one (negative, or past unicode.MaxRune) is appended
+// as utf8.AppendRune appends it: the replacement character.
+func TestAppendLowerRuneInvalid(t *testing.T) {
+	for _, r := range []rune{-1, -200, unicode.MaxRune + 1} {
+		if got := string(AppendLowerRune(nil, r)); got != "\uFFFD" {
+			t.Errorf("AppendLowerRune(%d) = %q, want U+FFFD", r, got)
+		}
+	}
 }
