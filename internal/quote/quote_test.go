@@ -95,6 +95,8 @@ func TestSelect(t *testing.T) {
 func FuzzSelect(f *testing.F) {
 	f.Add("One. Two! Three? Four.", "Two", 2)
 	f.Add("U.S. e.g. “x.” …\n\n¿y? ", "x", 3)
+	// A middle sentence too long for the bound, cut on both sides.
+	f.Add("First one here. Hello yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy. Last one here.", "Hello", 0)
 	f.Fuzz(func(t *testing.T, text, word string, max int) {
 		var marks []Mark
 		if i := strings.Index(text, word); i >= 0 && word != "" {

@@ -128,12 +128,18 @@ func SelectIn(text string, sents []Span, marks []Mark, opt Options) Excerpt {
 		Score: bestScore, SentenceCount: bestJ - bestI + 1,
 	}
 	body := text[ex.Start:ex.End]
-	budget := opt.MaxChars
+	budget := opt.MaxChars // less the ellipses
 	if ex.CutBefore {
 		budget -= 2
 	}
+	if ex.CutAfter {
+		budget -= 2
+	}
 	if chars(body) > budget {
-		body = cutWords(body, budget-2)
+		if !ex.CutAfter {
+			budget -= 2 // cut, it ends with one
+		}
+		body = cutWords(body, budget)
 		ex.End = ex.Start + len(body)
 		ex.CutAfter = true
 	}
