@@ -164,8 +164,9 @@ func (rt rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // through InteractionsHandler, and later responses go through the REST API.
 // When ctx ends it stops taking interactions, waits (bounded by
 // ShutdownTimeout) for those in flight, closes the session and returns nil.
-// It returns an error when it cannot connect or register the commands, or,
-// in HTTP mode, has no public key to check requests with.
+// It returns an error when it cannot connect or register the commands
+// (unless ctx ended meanwhile: that is a shutdown), or, in HTTP mode, has
+// no public key to check requests with.
 func (b *Bot) Run(ctx context.Context) error {
 	httpMode := b.cfg.Mode == config.ModeHTTP
 	if httpMode && len(b.cfg.PublicKey) != ed25519.PublicKeySize {
@@ -231,6 +232,12 @@ func (b *Bot) Run(ctx context.Context) error {
 		b.stopTaking()
 		if !httpMode {
 			_ = s.Close()
+		}
+		if ctx.Err() != nil {
+			// Asked to stop while starting (a SIGTERM as the bot starts):
+			// nothing was taken yet, so nothing is left to finish.
+			b.log.Info("shut down while registering the commands")
+			return nil
 		}
 		return fmt.Errorf("register commands: %w", err)
 	}

@@ -704,3 +704,51 @@ func TestHTTPConnectionNotHeld(t *testing.T) {
 		t.Errorf("next question on the connection: %d %s", code, got)
 	}
 }
+
+// A shutdown asked for while the commands are still being registered (a
+// SIGTERM as the bot starts) is a clean one: Run returns nil, not the
+// registration's "context canceled".
+func TestShutdownWhileRegistering(t *testing.T) {
+	t.Parallel()
+	ans, set := library(t)
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived, quit := make(chan struct{}, 1), make(chan struct{})
+	stalled := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select { // Discord does not answer
+		case <-r.Context().Done():
+		case <-quit:
+		}
+	}))
+	defer stalled.Close()
+	defer close(quit)
+	cfg := config.Config{Token: discordtest.DefaultToken, AppID: discordtest.DefaultAppID, BaseURL: stalled.URL,
+		GuildID: discordtest.DefaultGuildID, DataDir: t.TempDir(), Mode: config.ModeHTTP, PublicKey: pub}
+	b, err := bot.New(cfg, ans, set, slog.New(logHandler(t, setup{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the commands were never sent")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after a shutdown while registering: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+}
