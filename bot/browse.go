@@ -141,9 +141,23 @@ func questionsPage(d *document.Document, page int) message {
 	per := (maxContent - chars(sb.String()) - 20) / questionsPerPage
 	for k := from; k < to; k++ {
 		q := strings.ReplaceAll(shown(d.Sections[k].Question), "\n", " ")
-		fmt.Fprintf(&sb, "\n%d. %s", k+1, plain(clip(q, per-6)))
+		line := clip(q, per-6)
+		if who := d.Sections[k].Answerer; who != "" && askedTwice(d, k) {
+			// Two people answer it: the list tells their answers apart.
+			who = " — " + clip(who, 40)
+			line = clip(q, max(per-6-chars(who), 20)) + who
+		}
+		fmt.Fprintf(&sb, "\n%d. %s", k+1, plain(line))
 	}
 	return message{content: hardClip(sb.String(), maxContent), components: pageButtons("q:"+d.ID+":", "", page, pages)}
+}
+
+// askedTwice reports whether section k shares its question with the
+// section before or after it: one question that two people answer is a
+// section for each answer.
+func askedTwice(d *document.Document, k int) bool {
+	q := d.Sections[k].Question
+	return (k > 0 && d.Sections[k-1].Question == q) || (k+1 < len(d.Sections) && d.Sections[k+1].Question == q)
 }
 
 // handleAutocomplete suggests values for the option being typed.

@@ -442,3 +442,24 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// A question two people answer is listed once per answer, each with its
+// answerer, so that the two lines are told apart; other questions are
+// listed as they are.
+func TestQuestionsPageNamesTwoAnswerers(t *testing.T) {
+	d := &document.Document{ID: "panel", Meta: document.Metadata{Title: "Panel"}, Sections: []document.Section{
+		{Question: "Who are you?", Asker: "Q", Answerer: "Ana"},
+		{Question: "What about the *port*?", Asker: "Q", Answerer: "Ana"},
+		{Question: "What about the *port*?", Asker: "Q", Answerer: "Ben_Li"},
+		{Question: "And then?", Asker: "Q", Answerer: "Ana"},
+	}}
+	got := questionsPage(d, 0).content
+	for _, want := range []string{"\n1. Who are you?\n", "\n2. What about the port? — Ana\n", "\n3. What about the port? — Ben\\_Li\n", "\n4. And then?"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the list lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "you? —") || strings.Contains(got, "then? —") {
+		t.Errorf("an answerer named for a question asked once:\n%s", got)
+	}
+}
