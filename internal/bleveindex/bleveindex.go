@@ -699,25 +699,24 @@ func (x *Index) prepare(ctx context.Context, q answer.Query) (p prepared, err er
 func (x *Index) clauses(cs corpusStats, terms []answer.Term, typed []typedWord, langs []*language) []clause {
 	fit := languageFit(terms, langs)
 	out := make([]clause, 0, 2*len(terms)+len(typed))
-	// The body clauses, then the question clauses: the order leaves are
-	// summed in.
-	for _, question := range []bool{false, true} {
-		if question && x.tuning.QuestionBoost <= 0 {
-			break
+	for ti, t := range terms {
+		if t.DocFreq == 0 {
+			continue // no section holds it in its body, nor then in its question
 		}
-		for ti, t := range terms {
-			if t.DocFreq == 0 {
-				continue // no section holds it in its body, nor then in its question
-			}
-			l := languageOf(t.Lang)
-			w := fit[l.code]
-			if t.Corrected {
-				w *= x.tuning.CorrectedBoost
-			}
-			c := clause{field: l.body, term: t.Text, weight: w, n: float64(cs.counts[l.code]), avg: cs.avg(l, l.body), termIndex: ti}
-			if question {
-				c.field, c.weight, c.avg, c.question = l.question, w*x.tuning.QuestionBoost, cs.avg(l, l.question), true
-			}
+		l := languageOf(t.Lang)
+		w := fit[l.code]
+		if t.Corrected {
+			w *= x.tuning.CorrectedBoost
+		}
+		out = append(out, clause{field: l.body, term: t.Text, weight: w, n: float64(cs.counts[l.code]), avg: cs.avg(l, l.body), termIndex: ti})
+	}
+	// Then each body clause again in its question field: the order leaves
+	// are summed in.
+	if x.tuning.QuestionBoost > 0 {
+		bodies := len(out)
+		for _, c := range out[:bodies] {
+			l := languageOf(terms[c.termIndex].Lang)
+			c.field, c.weight, c.avg, c.question = l.question, c.weight*x.tuning.QuestionBoost, cs.avg(l, l.question), true
 			out = append(out, c)
 		}
 	}
