@@ -135,7 +135,7 @@ func SelectIn(text string, sents []Span, marks []Mark, opt Options) Excerpt {
 	if ex.CutAfter {
 		budget -= 2
 	}
-	if chars(body) > budget {
+	if ends[bestJ]-starts[bestI] > budget { // chars(body), counted already
 		if !ex.CutAfter {
 			budget -= 2 // cut, it ends with one
 		}
