@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/internal/metrics"
+	"github.com/verbatimbot/verbatim/internal/turns"
 )
 
 // Answerer answers the question box: *answer.Answerer or its
@@ -67,6 +67,7 @@ type Server struct {
 	opt     Options
 	log     *slog.Logger
 	handler http.Handler
+	line    turns.Line    // the order requests start in
 	slots   chan struct{} // answers being computed for the ask box
 	wait    time.Duration // for a slot, before "try again" (slotWait)
 }
@@ -89,7 +90,7 @@ func New(opt Options) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.handler = takeTurns(s.recoverer(http.HandlerFunc(s.route)))
+	s.handler = s.line.Handler(s.recoverer(http.HandlerFunc(s.route)))
 	return s
 }
 
@@ -186,29 +187,6 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// takeTurns lets every other runnable goroutine run before a request is
-// served, so that a busy server is fair to its connections.
-//
-// When the processors are all busy, the runtime polls the network only
-// from its monitor thread, every 10 ms, and puts what it finds on the
-// global run queue, which a processor with work of its own takes from
-// only once in 61 turns (golang/go pull request 51651 describes it). A
-// connection whose client sends its next request at once never waits on
-// the network: its goroutine finds the request already read and carries
-// on. A few such connections can keep a processor to themselves while the
-// others' requests wait in the global queue, taken one every ~13 ms: with
-// 50 signed /ask in flight on one core, wrk saw requests wait up to 680 ms
-// (BENCHMARKS.md). runtime.Gosched puts this goroutine on the global queue
-// too, so every request waits in the same line. It costs a goroutine
-// switch per request, and it comes before the handler rather than after
-// it, where it would hold back a response net/http has not yet sent.
-func takeTurns(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		runtime.Gosched()
-		next.ServeHTTP(w, r)
-	})
-}
-
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -268,9 +246,10 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *sl
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnContext:       turns.ConnContext, // when each request arrived, for the line
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(turns.Listen(ln)) }()
 	log.Info("http server listening", "addr", ln.Addr().String())
 	select {
 	case err := <-served:

@@ -22,6 +22,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/turns"
 )
 
 // get serves one request through the fixture's handler.
@@ -572,11 +573,15 @@ func TestAskBoxMoreAnswers(t *testing.T) {
 	}
 }
 
-// Taking turns (takeTurns) changes nothing on the wire: responses keep the
-// length net/http gives them, whether the handler set it or not, for GET
-// and HEAD alike, errors included.
+// Waiting in line (internal/turns), on connections that read with the
+// kernel's receive times as ServeListener's do, changes nothing on the
+// wire: responses keep the length net/http gives them, whether the
+// handler set it or not, for GET and HEAD alike, errors included.
 func TestResponsesKeepTheirLength(t *testing.T) {
-	srv := httptest.NewServer(newFixture(t).server.Handler())
+	srv := httptest.NewUnstartedServer(newFixture(t).server.Handler())
+	srv.Listener = turns.Listen(srv.Listener)
+	srv.Config.ConnContext = turns.ConnContext
+	srv.Start()
 	defer srv.Close()
 	for _, c := range []struct{ method, path string }{
 		{"GET", "/healthz"}, {"HEAD", "/healthz"}, {"GET", "/favicon.svg"}, {"HEAD", "/favicon.svg"},

@@ -1,0 +1,188 @@
+package turns
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// passAll makes every waiter of ws wait, each on its own goroutine and in
+// the reverse of ws's order, and returns how many went before each.
+func passAll(t *testing.T, l *Line, ws []*waiter, width int) []uint64 {
+	t.Helper()
+	went := make([]uint64, len(ws))
+	var wg sync.WaitGroup
+	for i := len(ws) - 1; i >= 0; i-- {
+		wg.Go(func() { went[i] = l.wait(ws[i], width) })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("requests still waiting after 10 s")
+	}
+	return went
+}
+
+func TestLineGoesByArrival(t *testing.T) {
+	var l Line
+	keys := []int64{50, 30, 40, 10, 20, 30}
+	ws := make([]*waiter, len(keys))
+	for i, k := range keys {
+		ws[i] = l.join(k)
+	}
+	went := passAll(t, &l, ws, 1)
+	// By key; the two that arrived at 30 in the order they joined.
+	want := []uint64{5, 2, 4, 0, 1, 3}
+	if !slices.Equal(went, want) {
+		t.Errorf("went %v places after the first; want %v", went, want)
+	}
+	if len(l.waiting) != 0 {
+		t.Errorf("%d left in line", len(l.waiting))
+	}
+}
+
+// With a width, a request may go before at most width-1 that arrived
+// earlier.
+func TestLineWidth(t *testing.T) {
+	for _, width := range []int{2, 3} {
+		var l Line
+		const n = 40
+		keys := rand.Perm(n)
+		ws := make([]*waiter, n)
+		for i, k := range keys {
+			ws[i] = l.join(int64(k))
+		}
+		went := passAll(t, &l, ws, width)
+		for i, k := range keys {
+			if went[i]+uint64(width-1) < uint64(k) {
+				t.Errorf("width %d: arrived %dth, went %dth", width, k, went[i])
+			}
+		}
+	}
+}
+
+// parked returns when each of ws waits on its wake.
+func parked(t *testing.T, l *Line, ws ...*waiter) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		l.mu.Lock()
+		all := true
+		for _, w := range ws {
+			all = all && w.parked
+		}
+		l.mu.Unlock()
+		if all {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the requests behind did not wait")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// wentInOrder checks that the requests that report on went go, in turn,
+// the first-th, first+1-th and so on.
+func wentInOrder(t *testing.T, went <-chan uint64, first, n uint64) {
+	t.Helper()
+	for want := first; want < first+n; want++ {
+		select {
+		case got := <-went:
+			if got != want {
+				t.Errorf("went %dth; want %dth", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a request behind was not woken")
+		}
+	}
+}
+
+// Parked behind an earlier request, requests are woken in turn when it
+// leaves.
+func TestLineWakesTheNext(t *testing.T) {
+	var l Line
+	first, second, third := l.join(1), l.join(2), l.join(3)
+	went := make(chan uint64, 2)
+	go func() { went <- l.wait(third, 1) }()
+	parked(t, &l, third)
+	go func() { went <- l.wait(second, 1) }()
+	parked(t, &l, second)
+	if n := l.wait(first, 1); n != 0 {
+		t.Fatalf("the first went %dth", n)
+	}
+	wentInOrder(t, went, 1, 2)
+}
+
+// A request that arrived earlier than those waiting, but whose goroutine
+// joins the line after they have started to wait, goes first.
+func TestLineLateJoiner(t *testing.T) {
+	var l Line
+	a, b := l.join(10), l.join(20)
+	went := make(chan uint64, 2)
+	go func() { went <- l.wait(b, 1) }()
+	parked(t, &l, b)
+	late := l.join(5)
+	go func() { went <- l.wait(a, 1) }()
+	parked(t, &l, a) // behind late now
+	if n := l.wait(late, 1); n != 0 {
+		t.Fatalf("the late joiner went %dth", n)
+	}
+	wentInOrder(t, went, 1, 2)
+}
+
+// Many requests joining and waiting at once all go.
+func TestLineUnderContention(t *testing.T) {
+	var l Line
+	h := l.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	var wg sync.WaitGroup
+	for range 500 {
+		wg.Go(func() {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("requests still waiting after 20 s")
+	}
+	if l.passed != 500 || len(l.waiting) != 0 {
+		t.Errorf("%d went, %d still in line", l.passed, len(l.waiting))
+	}
+}
+
+type fakeConn struct{ at int64 }
+
+func (c fakeConn) arrived() int64 { return c.at }
+
+func TestKey(t *testing.T) {
+	now := time.Now()
+	base := int64(now.Sub(epoch))
+	for _, c := range []struct {
+		name string
+		conn stamped
+		want int64
+	}{
+		{"no stamped connection", nil, base},
+		{"no stamp yet", fakeConn{0}, base},
+		{"arrived 3 ms ago", fakeConn{now.Add(-3 * time.Millisecond).UnixNano()}, base - int64(3*time.Millisecond)},
+		{"stamped ahead of now (the clock stepped back)", fakeConn{now.Add(time.Hour).UnixNano()}, base},
+		{"stamped an hour ago (the clock stepped on)", fakeConn{now.Add(-time.Hour).UnixNano()}, base - int64(maxAge)},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if c.conn != nil {
+			r = r.WithContext(context.WithValue(r.Context(), connKey{}, c.conn))
+		}
+		if got := key(r, now); got != c.want {
+			t.Errorf("%s: key %d, want %d", c.name, got, c.want)
+		}
+	}
+}
