@@ -20,14 +20,21 @@ func passAll(t *testing.T, l *Line, ws []*waiter, width int) []uint64 {
 	for i := len(ws) - 1; i >= 0; i-- {
 		wg.Go(func() { went[i] = l.wait(ws[i], width) })
 	}
+	allGone(t, &wg)
+	return went
+}
+
+// allGone returns when wg is done, and fails the test if it is not done
+// within 20 s: requests left waiting for good.
+func allGone(t *testing.T, wg *sync.WaitGroup) {
+	t.Helper()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("requests still waiting after 10 s")
+	case <-time.After(20 * time.Second):
+		t.Fatal("requests still waiting after 20 s")
 	}
-	return went
 }
 
 func TestLineGoesByArrival(t *testing.T) {
@@ -147,13 +154,7 @@ func TestLineUnderContention(t *testing.T) {
 			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 		})
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("requests still waiting after 20 s")
-	}
+	allGone(t, &wg)
 	if l.passed != 500 || len(l.waiting) != 0 {
 		t.Errorf("%d went, %d still in line", l.passed, len(l.waiting))
 	}
