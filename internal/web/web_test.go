@@ -22,6 +22,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/metrics"
 	"github.com/verbatimbot/verbatim/internal/turns"
 )
 
@@ -300,7 +301,9 @@ func TestLoadKey(t *testing.T) {
 // a question gets a "try again" page (503) instead of piling up.
 func TestAskBoxBusy(t *testing.T) {
 	f := newFixture(t)
-	s := f.server
+	// A server of its own: the fixture's is shared, and this one is left
+	// with its slots taken.
+	s := New(Options{Answerer: f.answerer, Corpus: f.corpus, Links: f.links, Metrics: metrics.New(f.corpus.Len)})
 	s.wait = 10 * time.Millisecond
 	for range MaxAsking {
 		s.slots <- struct{}{}
