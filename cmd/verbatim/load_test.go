@@ -262,8 +262,10 @@ func serveControl() error {
 // writeSignedAsks writes n /ask interactions to file, one a line, as the
 // stand-in builds them, signed with key as Discord signs them: timestamp,
 // signature and body, separated by tabs. They are signed on all cores.
-// Their users are new to the bot from the first-th on, five questions
-// each, so that no file's user is held back by another's questions.
+// The requests are numbered from first, and their users are new to the
+// bot, five questions each, counted from the first user after those of
+// requests 0 to first-1: no file's user is held back by another's
+// questions.
 func writeSignedAsks(srv *discordtest.Server, key ed25519.PrivateKey, file string, first, n int) error {
 	lines := make([]string, n)
 	errs := make([]error, runtime.GOMAXPROCS(0))
@@ -272,7 +274,7 @@ func writeSignedAsks(srv *discordtest.Server, key ed25519.PrivateKey, file strin
 		wg.Go(func() {
 			for i := w; i < n; i += len(errs) {
 				member := discordtest.DefaultMember
-				member.ID = strconv.Itoa(1200000000000000000 + (first+i)/5)
+				member.ID = strconv.Itoa(1200000000000000000 + (first+4)/5 + i/5)
 				in := discordtest.Command("ask", discordtest.String("question", loadQuestions[i%len(loadQuestions)]))
 				in.Member = &member
 				_, body, err := srv.HTTPInteraction(in)

@@ -6,13 +6,17 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 )
 
 // Listen returns ln, whose TCP connections note when the kernel received
 // the data of each read. The stamp is asked of the listening socket, whose
-// connections inherit it; where it cannot be, ln is returned as it is.
+// connections inherit it; where it cannot be, ln is returned as it is. The
+// first time a host turns stamping on, the kernel takes a moment to do so,
+// and reads in that moment come unstamped: their requests' places are the
+// times their handlers start.
 func Listen(ln net.Listener) net.Listener {
 	tl, ok := ln.(*net.TCPListener)
 	if !ok {
@@ -42,7 +46,9 @@ func (l listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return c, nil
 	}
-	return &conn{TCPConn: c, raw: raw}, nil
+	s := &conn{TCPConn: c, raw: raw}
+	s.recv = s.recvmsg
+	return s, nil
 }
 
 // conn is a TCP connection that reads with recvmsg, to have the kernel's
@@ -51,34 +57,28 @@ type conn struct {
 	*net.TCPConn
 	raw syscall.RawConn
 	at  atomic.Int64
-	oob [64]byte // used only inside raw.Read, which holds the read lock
+
+	// One Read at a time, as the net package's own reads go; the state of
+	// the read in progress is kept here so that reading allocates nothing.
+	mu   sync.Mutex
+	recv func(fd uintptr) bool // recvmsg, made once
+	p    []byte
+	n    int
+	err  error
+	oob  [64]byte
 }
 
 func (c *conn) arrived() int64 { return c.at.Load() }
 
-// Read is net.Conn's Read, with the errors the net package gives.
+// Read is net.Conn's Read, with the errors the net package gives (those of
+// the system call name recvmsg).
 func (c *conn) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	var n int
-	var rerr error
-	err := c.raw.Read(func(fd uintptr) bool {
-		var oobn int
-		for {
-			n, oobn, _, _, rerr = syscall.Recvmsg(int(fd), p, c.oob[:], 0)
-			if rerr != syscall.EINTR {
-				break
-			}
-		}
-		if rerr == syscall.EAGAIN {
-			return false // not yet: wait for the poller
-		}
-		if rerr == nil && n > 0 {
-			c.at.Store(receivedAt(c.oob[:oobn]))
-		}
-		return true
-	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.p, c.n, c.err = p, 0, nil
+	err := c.raw.Read(c.recv)
+	n, rerr := c.n, c.err
+	c.p, c.err = nil, nil
 	if err != nil {
 		// The deadline, or a closed connection: the error is the net
 		// package's own, naming the raw read.
@@ -93,30 +93,69 @@ func (c *conn) Read(p []byte) (int, error) {
 	if rerr != nil {
 		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError("recvmsg", rerr)}
 	}
-	if n == 0 {
+	if n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
 	return n, nil
 }
 
+// recvmsg reads into c.p, for raw.Read, which holds the descriptor's read
+// lock; it reports false to wait for the poller.
+func (c *conn) recvmsg(fd uintptr) bool {
+	if len(c.p) == 0 {
+		return true // as net's Read: nothing to read, but not on a closed conn
+	}
+	var oobn int
+	for {
+		c.n, oobn, _, _, c.err = syscall.Recvmsg(int(fd), c.p, c.oob[:], 0)
+		if c.err != syscall.EINTR {
+			break
+		}
+	}
+	if c.err == syscall.EAGAIN {
+		return false
+	}
+	if c.err == nil && c.n > 0 {
+		c.at.Store(receivedAt(c.oob[:oobn]))
+	}
+	return true
+}
+
 // receivedAt is the SO_TIMESTAMPNS time in oob, in nanoseconds since
 // 1970, or 0 if there is none.
 func receivedAt(oob []byte) int64 {
-	msgs, err := syscall.ParseSocketControlMessage(oob)
-	if err != nil {
-		return 0
-	}
-	for _, m := range msgs {
-		if m.Header.Level != syscall.SOL_SOCKET || m.Header.Type != syscall.SO_TIMESTAMPNS {
-			continue
+	for len(oob) >= syscall.SizeofCmsghdr {
+		// The header, field by field: a long's length, a level, a type.
+		var length uint64
+		var level, typ int32
+		if syscall.SizeofCmsghdr == 16 {
+			length = binary.NativeEndian.Uint64(oob)
+			level = int32(binary.NativeEndian.Uint32(oob[8:]))
+			typ = int32(binary.NativeEndian.Uint32(oob[12:]))
+		} else {
+			length = uint64(binary.NativeEndian.Uint32(oob))
+			level = int32(binary.NativeEndian.Uint32(oob[4:]))
+			typ = int32(binary.NativeEndian.Uint32(oob[8:]))
 		}
-		// A struct timespec: two longs.
-		switch len(m.Data) {
-		case 16:
-			return int64(binary.NativeEndian.Uint64(m.Data))*1e9 + int64(binary.NativeEndian.Uint64(m.Data[8:]))
-		case 8:
-			return int64(int32(binary.NativeEndian.Uint32(m.Data)))*1e9 + int64(int32(binary.NativeEndian.Uint32(m.Data[4:])))
+		if length < syscall.SizeofCmsghdr || length > uint64(len(oob)) {
+			return 0
 		}
+		data := oob[syscall.SizeofCmsghdr:length]
+		if level == syscall.SOL_SOCKET && typ == syscall.SO_TIMESTAMPNS {
+			// A struct timespec: two longs.
+			switch len(data) {
+			case 16:
+				return int64(binary.NativeEndian.Uint64(data))*1e9 + int64(binary.NativeEndian.Uint64(data[8:]))
+			case 8:
+				return int64(int32(binary.NativeEndian.Uint32(data)))*1e9 + int64(int32(binary.NativeEndian.Uint32(data[4:])))
+			}
+			return 0
+		}
+		next := syscall.CmsgSpace(int(length) - syscall.SizeofCmsghdr)
+		if next > len(oob) {
+			return 0
+		}
+		oob = oob[next:]
 	}
 	return 0
 }

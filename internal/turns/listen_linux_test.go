@@ -1,12 +1,14 @@
 package turns
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -34,6 +36,20 @@ func pair(t *testing.T) (server *conn, client net.Conn) {
 	s, ok := c.(*conn)
 	if !ok {
 		t.Fatalf("Listen accepted a %T", c)
+	}
+	// The first time a host turns stamping on, the kernel takes a moment
+	// (a work queue's), and what arrives meanwhile comes unstamped.
+	b := make([]byte, 1)
+	for deadline := time.Now().Add(5 * time.Second); s.arrived() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("no read stamped after 5 s")
+		}
+		if _, err := client.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Read(b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return s, client
 }
@@ -98,6 +114,7 @@ func TestReadErrors(t *testing.T) {
 // Served over Listen and ConnContext, a handler finds each request's
 // arrival, later for a later request on the same connection.
 func TestServedRequestsStamped(t *testing.T) {
+	pair(t) // stamping on
 	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -130,5 +147,70 @@ func TestServedRequestsStamped(t *testing.T) {
 			t.Errorf("request stamped %d; sent after %d, and after the one before (%d)", at, before, last)
 		}
 		last = at
+	}
+}
+
+// cmsg is a control message as the kernel lays it out.
+func cmsg(level, typ int32, data []byte) []byte {
+	b := make([]byte, syscall.CmsgSpace(len(data)))
+	if syscall.SizeofCmsghdr == 16 {
+		binary.NativeEndian.PutUint64(b, uint64(syscall.CmsgLen(len(data))))
+		binary.NativeEndian.PutUint32(b[8:], uint32(level))
+		binary.NativeEndian.PutUint32(b[12:], uint32(typ))
+	} else {
+		binary.NativeEndian.PutUint32(b, uint32(syscall.CmsgLen(len(data))))
+		binary.NativeEndian.PutUint32(b[4:], uint32(level))
+		binary.NativeEndian.PutUint32(b[8:], uint32(typ))
+	}
+	copy(b[syscall.SizeofCmsghdr:], data)
+	return b
+}
+
+func TestReceivedAt(t *testing.T) {
+	ts64 := binary.NativeEndian.AppendUint64(binary.NativeEndian.AppendUint64(nil, 1_700_000_000), 123)
+	ts32 := binary.NativeEndian.AppendUint32(binary.NativeEndian.AppendUint32(nil, 1_700_000_000), 456)
+	const sec = int64(1_700_000_000) * 1e9
+	other := cmsg(syscall.SOL_SOCKET, syscall.SCM_RIGHTS, []byte{1, 2, 3, 4})
+	stamp := cmsg(syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, ts64)
+	for _, c := range []struct {
+		name string
+		oob  []byte
+		want int64
+	}{
+		{"none", nil, 0},
+		{"a 64-bit timespec", stamp, sec + 123},
+		{"a 32-bit timespec", cmsg(syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, ts32), sec + 456},
+		{"after another message", append(append([]byte{}, other...), stamp...), sec + 123},
+		{"another message only", other, 0},
+		{"another level", cmsg(syscall.IPPROTO_TCP, syscall.SO_TIMESTAMPNS, ts64), 0},
+		{"a timespec of the wrong size", cmsg(syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, ts64[:12]), 0},
+		{"cut short", stamp[:len(stamp)-4], 0},
+		{"a header cut short", stamp[:syscall.SizeofCmsghdr-1], 0},
+	} {
+		if got := receivedAt(c.oob); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// Reading allocates nothing (net's own reads do not).
+func TestReadAllocs(t *testing.T) {
+	server, client := pair(t)
+	msg, buf := []byte("x"), make([]byte, 8)
+	allocs := testing.AllocsPerRun(100, func() {
+		client.Write(msg)
+		server.Read(buf)
+	})
+	if allocs > 0 {
+		t.Errorf("%v allocations per write and read", allocs)
+	}
+}
+
+// An empty read on a closed connection fails, as net's does.
+func TestEmptyReadClosed(t *testing.T) {
+	server, _ := pair(t)
+	server.Close()
+	if _, err := server.Read(nil); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("empty read after closing: %v; want net.ErrClosed", err)
 	}
 }

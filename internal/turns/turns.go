@@ -61,7 +61,11 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 }
 
 // key is the place in line of a request whose handler starts at now: the
-// monotonic time of its arrival, in nanoseconds since epoch.
+// monotonic time of its arrival, in nanoseconds since epoch. The stamp is
+// that of the connection's last read, which holds the end of the request,
+// or, when the client pipelines, possibly a request after it: net/http
+// reads ahead one byte before calling the handler of a request without a
+// body. Such a request goes later than it should, never earlier.
 func key(r *http.Request, now time.Time) int64 {
 	k := int64(now.Sub(epoch))
 	s, _ := r.Context().Value(connKey{}).(stamped)
@@ -80,6 +84,7 @@ func key(r *http.Request, now time.Time) int64 {
 // ready to use.
 type Line struct {
 	mu      sync.Mutex
+	width   int       // GOMAXPROCS when first used; set under mu
 	waiting []*waiter // by key, then by the order they joined
 	passed  uint64    // requests let through, for the tests
 }
@@ -91,27 +96,37 @@ type waiter struct {
 }
 
 // Handler returns next, each of whose requests starts when fewer than
-// GOMAXPROCS (as it is now) of the requests that arrived before it are
-// still waiting to. A request that arrived earlier but whose goroutine has
-// not yet run is not waited for: it cannot be known of. The runtime makes
-// a batch runnable all at once, though, so each request first lets every
-// runnable goroutine run (runtime.Gosched), and its batch joins the line
-// before any of it goes.
+// GOMAXPROCS (as it was when the line was first used) of the requests that
+// arrived before it are still waiting to. A request that arrived earlier
+// but whose goroutine has not yet run is not waited for: it cannot be
+// known of. The runtime makes a batch runnable all at once, though, and
+// each request first lets the runnable goroutines run (runtime.Gosched),
+// so its batch has usually joined the line before any of it goes.
 //
 // Only the start is ordered: a handler that then waits (on another
 // service, or a deferred answer) holds back no one.
 func (l *Line) Handler(next http.Handler) http.Handler {
-	width := runtime.GOMAXPROCS(0)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l.wait(l.join(key(r, time.Now())), width)
+		l.take(r)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// take returns when it is r's turn to start; it returns how many requests
+// went before r.
+func (l *Line) take(r *http.Request) uint64 {
+	return l.wait(l.join(key(r, time.Now())))
 }
 
 // join puts a request arrived at k in line.
 func (l *Line) join(k int64) *waiter {
 	w := &waiter{key: k}
 	l.mu.Lock()
+	if l.width == 0 {
+		// Once: every waiter of a line must count the same places, for
+		// the one that leaves to wake the one that comes within them.
+		l.width = runtime.GOMAXPROCS(0)
+	}
 	// After any that arrived at the same time.
 	i := sort.Search(len(l.waiting), func(i int) bool { return l.waiting[i].key > k })
 	l.waiting = slices.Insert(l.waiting, i, w)
@@ -119,18 +134,18 @@ func (l *Line) join(k int64) *waiter {
 	return w
 }
 
-// wait returns when fewer than width requests ahead of w are waiting,
+// wait returns when fewer than l.width requests ahead of w are waiting,
 // having taken w out of line; it returns how many requests went before w.
-func (l *Line) wait(w *waiter, width int) uint64 {
+func (l *Line) wait(w *waiter) uint64 {
 	runtime.Gosched() // the rest of w's batch joins the line
 	for {
 		l.mu.Lock()
 		i := l.index(w)
-		if i < width {
+		if i < l.width {
 			l.waiting = slices.Delete(l.waiting, i, i+1)
 			// The request that has just come within width of the head.
-			if len(l.waiting) >= width {
-				if next := l.waiting[width-1]; next.parked {
+			if len(l.waiting) >= l.width {
+				if next := l.waiting[l.width-1]; next.parked {
 					next.parked = false
 					next.wake <- struct{}{}
 				}

@@ -13,12 +13,12 @@ import (
 
 // passAll makes every waiter of ws wait, each on its own goroutine and in
 // the reverse of ws's order, and returns how many went before each.
-func passAll(t *testing.T, l *Line, ws []*waiter, width int) []uint64 {
+func passAll(t *testing.T, l *Line, ws []*waiter) []uint64 {
 	t.Helper()
 	went := make([]uint64, len(ws))
 	var wg sync.WaitGroup
 	for i := len(ws) - 1; i >= 0; i-- {
-		wg.Go(func() { went[i] = l.wait(ws[i], width) })
+		wg.Go(func() { went[i] = l.wait(ws[i]) })
 	}
 	allGone(t, &wg)
 	return went
@@ -38,13 +38,13 @@ func allGone(t *testing.T, wg *sync.WaitGroup) {
 }
 
 func TestLineGoesByArrival(t *testing.T) {
-	var l Line
+	l := Line{width: 1}
 	keys := []int64{50, 30, 40, 10, 20, 30}
 	ws := make([]*waiter, len(keys))
 	for i, k := range keys {
 		ws[i] = l.join(k)
 	}
-	went := passAll(t, &l, ws, 1)
+	went := passAll(t, &l, ws)
 	// By key; the two that arrived at 30 in the order they joined.
 	want := []uint64{5, 2, 4, 0, 1, 3}
 	if !slices.Equal(went, want) {
@@ -59,14 +59,14 @@ func TestLineGoesByArrival(t *testing.T) {
 // earlier.
 func TestLineWidth(t *testing.T) {
 	for _, width := range []int{2, 3} {
-		var l Line
+		l := Line{width: width}
 		const n = 40
 		keys := rand.Perm(n)
 		ws := make([]*waiter, n)
 		for i, k := range keys {
 			ws[i] = l.join(int64(k))
 		}
-		went := passAll(t, &l, ws, width)
+		went := passAll(t, &l, ws)
 		for i, k := range keys {
 			if went[i]+uint64(width-1) < uint64(k) {
 				t.Errorf("width %d: arrived %dth, went %dth", width, k, went[i])
@@ -114,14 +114,14 @@ func wentInOrder(t *testing.T, went <-chan uint64, first, n uint64) {
 // Parked behind an earlier request, requests are woken in turn when it
 // leaves.
 func TestLineWakesTheNext(t *testing.T) {
-	var l Line
+	l := Line{width: 1}
 	first, second, third := l.join(1), l.join(2), l.join(3)
 	went := make(chan uint64, 2)
-	go func() { went <- l.wait(third, 1) }()
+	go func() { went <- l.wait(third) }()
 	parked(t, &l, third)
-	go func() { went <- l.wait(second, 1) }()
+	go func() { went <- l.wait(second) }()
 	parked(t, &l, second)
-	if n := l.wait(first, 1); n != 0 {
+	if n := l.wait(first); n != 0 {
 		t.Fatalf("the first went %dth", n)
 	}
 	wentInOrder(t, went, 1, 2)
@@ -130,15 +130,15 @@ func TestLineWakesTheNext(t *testing.T) {
 // A request that arrived earlier than those waiting, but whose goroutine
 // joins the line after they have started to wait, goes first.
 func TestLineLateJoiner(t *testing.T) {
-	var l Line
+	l := Line{width: 1}
 	a, b := l.join(10), l.join(20)
 	went := make(chan uint64, 2)
-	go func() { went <- l.wait(b, 1) }()
+	go func() { went <- l.wait(b) }()
 	parked(t, &l, b)
 	late := l.join(5)
-	go func() { went <- l.wait(a, 1) }()
+	go func() { went <- l.wait(a) }()
 	parked(t, &l, a) // behind late now
-	if n := l.wait(late, 1); n != 0 {
+	if n := l.wait(late); n != 0 {
 		t.Fatalf("the late joiner went %dth", n)
 	}
 	wentInOrder(t, went, 1, 2)
@@ -157,6 +157,57 @@ func TestLineUnderContention(t *testing.T) {
 	allGone(t, &wg)
 	if l.passed != 500 || len(l.waiting) != 0 {
 		t.Errorf("%d went, %d still in line", l.passed, len(l.waiting))
+	}
+}
+
+// A request's place is when its connection's data arrived, not when its
+// handler starts: requests whose goroutines join in the reverse of their
+// arrival go in the order they arrived.
+func TestTakeGoesByArrival(t *testing.T) {
+	l := Line{width: 1}
+	now := time.Now()
+	first := l.join(int64(now.Add(-time.Minute).Sub(epoch))) // holds the rest back
+	const n = 5
+	went := make([]uint64, n)
+	var wg sync.WaitGroup
+	for i := n - 1; i >= 0; i-- { // the latest first
+		r := httptest.NewRequest("GET", "/", nil)
+		at := now.Add(time.Duration(i-n) * time.Millisecond).UnixNano()
+		r = r.WithContext(context.WithValue(r.Context(), connKey{}, fakeConn{at}))
+		wg.Go(func() { went[i] = l.take(r) })
+		waitParked(t, &l, n-i)
+	}
+	if k := l.wait(first); k != 0 {
+		t.Fatalf("the first went %dth", k)
+	}
+	allGone(t, &wg)
+	for i, k := range went {
+		if k != uint64(i+1) {
+			t.Errorf("arrived %dth, went %dth (all: %v)", i+1, k, went)
+			break
+		}
+	}
+}
+
+// waitParked returns when n requests of l wait on their wake.
+func waitParked(t *testing.T, l *Line, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		l.mu.Lock()
+		c := 0
+		for _, w := range l.waiting {
+			if w.parked {
+				c++
+			}
+		}
+		l.mu.Unlock()
+		if c == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests wait, not %d", c, n)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
