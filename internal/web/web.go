@@ -223,7 +223,9 @@ const (
 // Serve listens on addr and serves h until ctx ends, then shuts down,
 // giving requests in flight up to ShutdownTimeout to finish. It returns nil
 // after a clean shutdown, and an error when it cannot listen, the server
-// fails, or requests were still running when the time was up.
+// fails, or requests were still running when the time was up. Its
+// connections note when each request's data arrived (internal/turns), so
+// that a Server's handler starts them in that order under load.
 func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
