@@ -148,6 +148,21 @@ func (h *harness) add(t *testing.T, ctx context.Context, who discordtest.Member,
 	return h.reply(t, ctx, corpusCmd("add", append([]discordtest.Option{discordtest.AttachmentOption("file", a)}, opts...)...).By(who))
 }
 
+// addToRemove has a moderator add the lighthouse interview and then ask to
+// remove it; it returns the confirmation and its Remove button's id.
+func (h *harness) addToRemove(t *testing.T, ctx context.Context, l *lib.Library) (reply, string) {
+	t.Helper()
+	if r := h.add(t, ctx, moderator, "lighthouse.txt", lighthouse); !strings.Contains(r.msg.Content, "Added") {
+		t.Fatalf("add: %+v", r)
+	}
+	r := h.reply(t, ctx, corpusCmd("remove", discordtest.String("id", own(l, discordtest.DefaultGuildID)[0])).By(moderator))
+	confirm := button(r.msg, "Remove")
+	if confirm == "" {
+		t.Fatalf("confirmation: %+v", r)
+	}
+	return r, confirm
+}
+
 // own is the ids of the documents guild added.
 func own(l *lib.Library, guild string) []string {
 	var ids []string
@@ -650,14 +665,7 @@ func TestCorpusRemoveSlow(t *testing.T) {
 	})
 	t.Cleanup(release) // before the bot's shutdown, which waits for the removal
 	ctx := ctxT(t, 30*time.Second)
-	if r := h.add(t, ctx, moderator, "lighthouse.txt", lighthouse); !strings.Contains(r.msg.Content, "Added") {
-		t.Fatalf("add: %+v", r)
-	}
-	r := h.reply(t, ctx, corpusCmd("remove", discordtest.String("id", own(l, discordtest.DefaultGuildID)[0])).By(moderator))
-	confirm := button(r.msg, "Remove")
-	if confirm == "" {
-		t.Fatalf("confirmation: %+v", r)
-	}
+	r, confirm := h.addToRemove(t, ctx, l)
 	id, err := h.srv.Interact(ctx, discordtest.Component(confirm).On(r.id).By(moderator))
 	if err != nil {
 		t.Fatal(err)
@@ -817,14 +825,7 @@ func TestCorpusRemovePanics(t *testing.T) {
 	t.Parallel()
 	h, l := startCurated(t, func(b *bot.Bot) { b.Curator = panickingRemover{b.Curator.(*lib.Library)} })
 	ctx := ctxT(t, 30*time.Second)
-	if r := h.add(t, ctx, moderator, "lighthouse.txt", lighthouse); !strings.Contains(r.msg.Content, "Added") {
-		t.Fatalf("add: %+v", r)
-	}
-	r := h.reply(t, ctx, corpusCmd("remove", discordtest.String("id", own(l, discordtest.DefaultGuildID)[0])).By(moderator))
-	confirm := button(r.msg, "Remove")
-	if confirm == "" {
-		t.Fatalf("confirmation: %+v", r)
-	}
+	r, confirm := h.addToRemove(t, ctx, l)
 	if pr := h.reply(t, ctx, discordtest.Component(confirm).On(r.id).By(moderator)); !strings.Contains(pr.msg.Content, "internal error") {
 		t.Errorf("after a panic: %+v", pr)
 	}
