@@ -3,26 +3,28 @@ package main
 import (
 	"bufio"
 	"cmp"
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/verbatimbot/verbatim/internal/discordtest"
-	"github.com/verbatimbot/verbatim/internal/turns"
+	"github.com/verbatimbot/verbatim/internal/web"
 )
 
 // The questions of the load, as in bot's load tests: a question from the
@@ -238,14 +240,11 @@ func serveControl() error {
 		return err
 	}
 	resp := []byte(strings.Repeat("a", 1000))
-	ln, err := net.Listen("tcp", os.Getenv("LISTEN_ADDR"))
-	if err != nil {
-		return err
-	}
-	// Requests start in the order they arrived, as the bot's server
-	// makes them (internal/turns): without it, the tail is the runtime's.
-	var line turns.Line
-	srv := &http.Server{ConnContext: turns.ConnContext, Handler: line.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The bot's own server (web.Serve): the same timeouts, and requests
+	// started in the order they arrived (internal/turns).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return web.Serve(ctx, os.Getenv("LISTEN_ADDR"), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		h := sha256.Sum256(b)
 		if r.URL.Path != "/readyz" {
@@ -255,8 +254,7 @@ func serveControl() error {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(resp[:len(resp)-int(h[0]%2)]) // the rounds are used, so not optimised away
-	}))}
-	return srv.Serve(turns.Listen(ln))
+	}), nil)
 }
 
 // writeSignedAsks writes n /ask interactions to file, one a line, as the

@@ -67,7 +67,6 @@ type Server struct {
 	opt     Options
 	log     *slog.Logger
 	handler http.Handler
-	line    turns.Line    // the order requests start in
 	slots   chan struct{} // answers being computed for the ask box
 	wait    time.Duration // for a slot, before "try again" (slotWait)
 }
@@ -90,7 +89,7 @@ func New(opt Options) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.handler = s.line.Handler(s.recoverer(http.HandlerFunc(s.route)))
+	s.handler = s.recoverer(http.HandlerFunc(s.route))
 	return s
 }
 
@@ -223,9 +222,8 @@ const (
 // Serve listens on addr and serves h until ctx ends, then shuts down,
 // giving requests in flight up to ShutdownTimeout to finish. It returns nil
 // after a clean shutdown, and an error when it cannot listen, the server
-// fails, or requests were still running when the time was up. Its
-// connections note when each request's data arrived (internal/turns), so
-// that a Server's handler starts them in that order under load.
+// fails, or requests were still running when the time was up. Under load,
+// h's requests start in the order their data arrived (internal/turns).
 func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
@@ -240,8 +238,9 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *sl
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var line turns.Line // one per server: the order its requests start in
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           line.Handler(h),
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,

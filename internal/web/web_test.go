@@ -23,7 +23,6 @@ import (
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/internal/metrics"
-	"github.com/verbatimbot/verbatim/internal/turns"
 )
 
 // get serves one request through the fixture's handler.
@@ -576,21 +575,17 @@ func TestAskBoxMoreAnswers(t *testing.T) {
 	}
 }
 
-// Waiting in line (internal/turns), on connections that read with the
-// kernel's receive times as ServeListener's do, changes nothing on the
-// wire: responses keep the length net/http gives them, whether the
+// Served through ServeListener, waiting in line (internal/turns) on
+// connections that read with the kernel's receive times changes nothing
+// on the wire: responses keep the length net/http gives them, whether the
 // handler set it or not, for GET and HEAD alike, errors included.
 func TestResponsesKeepTheirLength(t *testing.T) {
-	srv := httptest.NewUnstartedServer(newFixture(t).server.Handler())
-	srv.Listener = turns.Listen(srv.Listener)
-	srv.Config.ConnContext = turns.ConnContext
-	srv.Start()
-	defer srv.Close()
+	base := startServer(t, newFixture(t))
 	for _, c := range []struct{ method, path string }{
 		{"GET", "/healthz"}, {"HEAD", "/healthz"}, {"GET", "/favicon.svg"}, {"HEAD", "/favicon.svg"},
 		{"GET", "/nowhere"}, {"POST", "/healthz"}, {"GET", "/"},
 	} {
-		req, err := http.NewRequest(c.method, srv.URL+c.path, nil)
+		req, err := http.NewRequest(c.method, base+c.path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
