@@ -75,26 +75,6 @@ func TestLineWidth(t *testing.T) {
 	}
 }
 
-// parked returns when each of ws waits on its wake.
-func parked(t *testing.T, l *Line, ws ...*waiter) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		l.mu.Lock()
-		all := true
-		for _, w := range ws {
-			all = all && w.parked
-		}
-		l.mu.Unlock()
-		if all {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the requests behind did not wait")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // wentInOrder checks that the requests that report on went go, in turn,
 // the first-th, first+1-th and so on.
 func wentInOrder(t *testing.T, went <-chan uint64, first, n uint64) {
@@ -118,9 +98,9 @@ func TestLineWakesTheNext(t *testing.T) {
 	first, second, third := l.join(1), l.join(2), l.join(3)
 	went := make(chan uint64, 2)
 	go func() { went <- l.wait(third) }()
-	parked(t, &l, third)
+	parked(t, &l, 1)
 	go func() { went <- l.wait(second) }()
-	parked(t, &l, second)
+	parked(t, &l, 2)
 	if n := l.wait(first); n != 0 {
 		t.Fatalf("the first went %dth", n)
 	}
@@ -134,10 +114,10 @@ func TestLineLateJoiner(t *testing.T) {
 	a, b := l.join(10), l.join(20)
 	went := make(chan uint64, 2)
 	go func() { went <- l.wait(b) }()
-	parked(t, &l, b)
+	parked(t, &l, 1)
 	late := l.join(5)
 	go func() { went <- l.wait(a) }()
-	parked(t, &l, a) // behind late now
+	parked(t, &l, 2) // a, behind late now
 	if n := l.wait(late); n != 0 {
 		t.Fatalf("the late joiner went %dth", n)
 	}
@@ -175,7 +155,7 @@ func TestTakeGoesByArrival(t *testing.T) {
 		at := now.Add(time.Duration(i-n) * time.Millisecond).UnixNano()
 		r = r.WithContext(context.WithValue(r.Context(), connKey{}, fakeConn{at}))
 		wg.Go(func() { went[i] = l.take(r) })
-		waitParked(t, &l, n-i)
+		parked(t, &l, n-i)
 	}
 	if k := l.wait(first); k != 0 {
 		t.Fatalf("the first went %dth", k)
@@ -189,8 +169,8 @@ func TestTakeGoesByArrival(t *testing.T) {
 	}
 }
 
-// waitParked returns when n requests of l wait on their wake.
-func waitParked(t *testing.T, l *Line, n int) {
+// parked returns when n requests of l wait on their wake.
+func parked(t *testing.T, l *Line, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		l.mu.Lock()
