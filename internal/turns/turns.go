@@ -83,8 +83,9 @@ func key(r *http.Request, now time.Time) int64 {
 // A Line orders the start of requests by their arrival. Its zero value is
 // ready to use.
 type Line struct {
+	procs   func() int // the width to keep: runtime.GOMAXPROCS when nil (tests set it)
 	mu      sync.Mutex
-	width   int       // GOMAXPROCS when first used; set under mu
+	width   int       // procs() when the last request joined; set under mu
 	waiting []*waiter // by key, then by the order they joined
 	passed  uint64    // requests let through, for the tests
 }
@@ -96,8 +97,9 @@ type waiter struct {
 }
 
 // Handler returns next, each of whose requests starts when fewer than
-// GOMAXPROCS (as it was when the line was first used) of the requests that
-// arrived before it are still waiting to. A request that arrived earlier
+// GOMAXPROCS (as it is when the request joins the line; the runtime changes
+// it when a container's CPU limit changes) of the requests that arrived
+// before it are still waiting to. A request that arrived earlier
 // but whose goroutine has not yet run is not waited for: it cannot be
 // known of. The runtime makes a batch runnable all at once, though, and
 // each request first lets the runnable goroutines run (runtime.Gosched),
@@ -121,12 +123,25 @@ func (l *Line) take(r *http.Request) uint64 {
 // join puts a request arrived at k in line.
 func (l *Line) join(k int64) *waiter {
 	w := &waiter{key: k}
-	l.mu.Lock()
-	if l.width == 0 {
-		// Once: every waiter of a line must count the same places, for
-		// the one that leaves to wake the one that comes within them.
-		l.width = runtime.GOMAXPROCS(0)
+	var width int
+	if l.procs != nil {
+		width = max(l.procs(), 1)
+	} else {
+		width = runtime.GOMAXPROCS(0)
 	}
+	l.mu.Lock()
+	// Every waiter counts the same places, l.width, for the one that
+	// leaves to wake the one that comes within them. Those that a wider
+	// line brings within are parked, and no one leaving would wake them
+	// all: they are woken here. A narrower line needs nothing: those
+	// within it were within the wider one, so none of them is parked.
+	for i := l.width; i < min(width, len(l.waiting)); i++ {
+		if wt := l.waiting[i]; wt.parked {
+			wt.parked = false
+			wt.wake <- struct{}{}
+		}
+	}
+	l.width = width
 	// After any that arrived at the same time.
 	i := sort.Search(len(l.waiting), func(i int) bool { return l.waiting[i].key > k })
 	l.waiting = slices.Insert(l.waiting, i, w)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -38,7 +39,7 @@ func allGone(t *testing.T, wg *sync.WaitGroup) {
 }
 
 func TestLineGoesByArrival(t *testing.T) {
-	l := Line{width: 1}
+	l := Line{procs: fixed(1)}
 	keys := []int64{50, 30, 40, 10, 20, 30}
 	ws := make([]*waiter, len(keys))
 	for i, k := range keys {
@@ -59,7 +60,7 @@ func TestLineGoesByArrival(t *testing.T) {
 // earlier.
 func TestLineWidth(t *testing.T) {
 	for _, width := range []int{2, 3} {
-		l := Line{width: width}
+		l := Line{procs: fixed(width)}
 		const n = 40
 		keys := rand.Perm(n)
 		ws := make([]*waiter, n)
@@ -94,7 +95,7 @@ func wentInOrder(t *testing.T, went <-chan uint64, first, n uint64) {
 // Parked behind an earlier request, requests are woken in turn when it
 // leaves.
 func TestLineWakesTheNext(t *testing.T) {
-	l := Line{width: 1}
+	l := Line{procs: fixed(1)}
 	first, second, third := l.join(1), l.join(2), l.join(3)
 	went := make(chan uint64, 2)
 	go func() { went <- l.wait(third) }()
@@ -110,7 +111,7 @@ func TestLineWakesTheNext(t *testing.T) {
 // A request that arrived earlier than those waiting, but whose goroutine
 // joins the line after they have started to wait, goes first.
 func TestLineLateJoiner(t *testing.T) {
-	l := Line{width: 1}
+	l := Line{procs: fixed(1)}
 	a, b := l.join(10), l.join(20)
 	went := make(chan uint64, 2)
 	go func() { went <- l.wait(b) }()
@@ -122,6 +123,45 @@ func TestLineLateJoiner(t *testing.T) {
 		t.Fatalf("the late joiner went %dth", n)
 	}
 	wentInOrder(t, went, 1, 2)
+}
+
+// When GOMAXPROCS grows, the requests that the wider line brings within
+// its width go at once: they do not wait for one ahead of them to leave.
+func TestLineFollowsWidth(t *testing.T) {
+	var width atomic.Int64
+	width.Store(1)
+	l := Line{procs: func() int { return int(width.Load()) }}
+	first, second, third := l.join(1), l.join(2), l.join(3)
+	went := make(chan uint64, 2)
+	go func() { went <- l.wait(second) }()
+	go func() { went <- l.wait(third) }()
+	parked(t, &l, 2)
+	width.Store(3)
+	last := l.join(4) // joins a line of width 3
+	var both []uint64
+	for range 2 {
+		select {
+		case n := <-went:
+			both = append(both, n)
+		case <-time.After(10 * time.Second):
+			t.Fatal("a request brought within the wider line was not woken")
+		}
+	}
+	if slices.Sort(both); !slices.Equal(both, []uint64{0, 1}) {
+		t.Errorf("the two brought within went %v; want 0 and 1", both)
+	}
+	if n := l.wait(first); n != 2 {
+		t.Errorf("the first went %dth, want 2 (after the two brought within)", n)
+	}
+	// Narrower again: a line of one, led by last.
+	width.Store(1)
+	after := l.join(5)
+	go func() { went <- l.wait(after) }()
+	parked(t, &l, 1)
+	if n := l.wait(last); n != 3 {
+		t.Errorf("the last went %dth, want 3", n)
+	}
+	wentInOrder(t, went, 4, 1)
 }
 
 // Many requests joining and waiting at once all go.
@@ -144,7 +184,7 @@ func TestLineUnderContention(t *testing.T) {
 // handler starts: requests whose goroutines join in the reverse of their
 // arrival go in the order they arrived.
 func TestTakeGoesByArrival(t *testing.T) {
-	l := Line{width: 1}
+	l := Line{procs: fixed(1)}
 	now := time.Now()
 	first := l.join(int64(now.Add(-time.Minute).Sub(epoch))) // holds the rest back
 	const n = 5
@@ -190,6 +230,9 @@ func parked(t *testing.T, l *Line, n int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// fixed is a line's width that does not change.
+func fixed(n int) func() int { return func() int { return n } }
 
 type fakeConn struct{ at int64 }
 
