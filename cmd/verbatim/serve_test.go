@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -29,6 +30,7 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("VERBATIM_TEST_CONTROL") == "1" {
 		if err := serveControl(); err != nil {
+			fmt.Fprintln(os.Stderr, "control:", err)
 			os.Exit(1)
 		}
 		os.Exit(0)
