@@ -333,11 +333,14 @@ func TestDepositionRoles(t *testing.T) {
 }
 
 // TestRoleMarksNeedBothRoles: "A." and "Q." start turns only when each
-// starts two or more lines. Sentences that happen to start "A. Smith" in
-// an ordinary transcript, with or without "Q:"/"A:" labels, stay in the
-// speaker's text. Fails if a lone kind of mark is enough (the "Q." once
-// case), or if roleMark is folded into parseLabel (the Q:/A: case: "A"
-// would then be a vouched role label).
+// starts two or more lines, and they start more lines than other labels
+// (or other labels make no transcript). Sentences that happen to start
+// "A. Smith" in an ordinary transcript, with or without "Q:"/"A:" labels,
+// stay in the speaker's text, even when both kinds recur; an attorney's
+// "MR. JONES:" does not stop a deposition's marks. Fails if a lone kind of
+// mark is enough (the "Q." once case), if recurring marks win over more
+// named turns (the twice-each cases), or if roleMark is folded into
+// parseLabel (the Q:/A: case: "A" would then be a vouched role label).
 func TestRoleMarksNeedBothRoles(t *testing.T) {
 	tests := []struct{ name, data, want string }{
 		{"named turns, one Q.",
@@ -348,6 +351,19 @@ func TestRoleMarksNeedBothRoles(t *testing.T) {
 			"Q: Who hired you?\nA: The foreman.\nA. Smith said so.\nQ: And then?\nA: The docks.\nA. Smith again.\n",
 			"Q: Who hired you? => A: The foreman.\nA. Smith said so.\n" +
 				"Q: And then? => A: The docks.\nA. Smith again.\n"},
+		{"named turns, Q. and A. twice each",
+			"Ana: Who hired you?\n\nLuis: The foreman.\nA. Smith said so.\nQ. Li agreed.\n\nAna: And then?\n\nLuis: The docks.\nA. Smith again.\nQ. Li too.\n",
+			"Ana: Who hired you? => Luis: The foreman.\nA. Smith said so.\nQ. Li agreed.\n" +
+				"Ana: And then? => Luis: The docks.\nA. Smith again.\nQ. Li too.\n"},
+		{"Q: and A: labels, Q. and A. twice each",
+			"Q: Who hired you?\nA: The foreman.\nA. Smith said so.\nQ. Li agreed.\nQ: And then?\nA: The docks.\nA. Smith again.\nQ. Li too.\n",
+			"Q: Who hired you? => A: The foreman.\nA. Smith said so.\nQ. Li agreed.\n" +
+				"Q: And then? => A: The docks.\nA. Smith again.\nQ. Li too.\n"},
+		{"a deposition with an objection",
+			"Q. Where do you work?\nA. At the mill.\nMR. JONES: Objection, form.\nQ. You may answer.\nA. At the mill, since 2001.\nQ. And before?\nA. The docks.\n",
+			"Q: Where do you work? => A: At the mill.\nMR. JONES: Objection, form.\n" +
+				"Q: You may answer. => A: At the mill, since 2001.\n" +
+				"Q: And before? => A: The docks.\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

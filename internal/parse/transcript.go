@@ -83,25 +83,39 @@ type candidate struct {
 // transcript of "**Name:**" turns is text.
 //
 // In a deposition or oral history, whose turns start "Q." and "A." with no
-// names, those marks are the labels when both kinds recur (see roleMark).
+// names, those marks are the labels when both kinds recur and they start
+// more lines than other labels do, or when other labels make no transcript
+// (see roleMark): "A. Smith said so." inside a transcript of named turns
+// stays text.
 // In a print interview, whose speakers' names in capitals stand alone on a
 // line, those lines are the labels when nothing else makes a transcript
 // (see recurringCapsNames).
 func segment(lay layout, meta document.Metadata) segmentation {
-	marks := recurringRoleMarks(lay)
-	var cands []candidate
+	var cands, marked []candidate // marked: cands, with each line's role mark first
+	marks := map[string]int{}
+	others := 0 // labels on lines without a mark
 	eachLabelLine(lay, func(pi, li int, text string) {
 		lb, ok := parseLabel(text)
-		if marks {
-			if m, isMark := roleMark(text); isMark {
-				lb, ok = m, true // "A. Yes: I did" is A's answer, not "A. Yes" speaking
-			}
-		}
 		if ok {
 			cands = append(cands, candidate{pi, li, lb})
 		}
+		if m, isMark := roleMark(text); isMark {
+			marks[m.key]++
+			lb, ok = m, true // "A. Yes: I did" is A's answer, not "A. Yes" speaking
+		} else if ok {
+			others++
+		}
+		if ok {
+			marked = append(marked, candidate{pi, li, lb})
+		}
 	})
 	seg := segmentLabels(lay, meta, cands)
+	if marks["q"] >= minRoleMarks && marks["a"] >= minRoleMarks &&
+		(marks["q"]+marks["a"] > others || seg.speakerCount() < 2) {
+		if alt := segmentLabels(lay, meta, marked); alt.speakerCount() >= 2 {
+			seg = alt
+		}
+	}
 	if seg.speakerCount() < 2 {
 		if caps := recurringCapsNames(lay); caps != nil {
 			if alt := segmentLabels(lay, meta, caps); alt.speakerCount() >= 2 {
@@ -158,18 +172,6 @@ func eachLabelLine(lay layout, fn func(pi, li int, text string)) {
 // minRoleMarks is how many lines "Q." and "A." must each start before they
 // are taken as labels.
 const minRoleMarks = 2
-
-// recurringRoleMarks reports whether both "Q." and "A." role marks start
-// at least minRoleMarks lines each.
-func recurringRoleMarks(lay layout) bool {
-	n := map[string]int{}
-	eachLabelLine(lay, func(_, _ int, text string) {
-		if m, ok := roleMark(text); ok {
-			n[m.key]++
-		}
-	})
-	return n["q"] >= minRoleMarks && n["a"] >= minRoleMarks
-}
 
 // segmentLabels decides which candidates are labels (see segment) and cuts
 // the layout at them.
