@@ -129,7 +129,6 @@ func startHTTP(t testing.TB, st setup) *httpHarness {
 	return h
 }
 
-// interact sends in signed to the endpoint and returns the inline response.
 // post sends body to the bot's endpoint signed at ts, through client
 // (http.DefaultClient when nil), and returns the response's status and body.
 func (h *httpHarness) post(t *testing.T, ctx context.Context, client *http.Client, ts time.Time, body []byte) (int, string) {
@@ -150,6 +149,7 @@ func (h *httpHarness) post(t *testing.T, ctx context.Context, client *http.Clien
 	return resp.StatusCode, string(b)
 }
 
+// interact sends in signed to the endpoint and returns the inline response.
 func (h *httpHarness) interact(t *testing.T, ctx context.Context, in discordtest.Interaction) (string, discordtest.Response, msg) {
 	t.Helper()
 	id, r, err := h.srv.InteractHTTP(ctx, h.endpoint, h.key, in)
