@@ -166,7 +166,8 @@ func (rt rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // ShutdownTimeout) for those in flight, closes the session and returns nil.
 // It returns an error when it cannot connect or register the commands
 // (unless ctx ended meanwhile: that is a shutdown), or, in HTTP mode, has
-// no public key to check requests with.
+// no public key to check requests with. Interactions are taken while the
+// commands register, and finished before it returns in every case.
 func (b *Bot) Run(ctx context.Context) error {
 	httpMode := b.cfg.Mode == config.ModeHTTP
 	if httpMode && len(b.cfg.PublicKey) != ed25519.PublicKeySize {
@@ -229,14 +230,15 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	cmds, err := s.ApplicationCommandBulkOverwrite(b.cfg.AppID, b.cfg.GuildID, b.commands(), discordgo.WithContext(ctx))
 	if err != nil {
-		b.stopTaking()
-		if !httpMode {
-			_ = s.Close()
+		// Interactions are taken while the commands register (those of an
+		// earlier registration, from the gateway or over HTTP): they are
+		// finished as at any shutdown.
+		stopping := ctx.Err() != nil // a SIGTERM as the bot starts
+		if stopping {
+			b.log.Info("shut down while registering the commands: finishing interactions in flight")
 		}
-		if ctx.Err() != nil {
-			// Asked to stop while starting (a SIGTERM as the bot starts):
-			// nothing was taken yet, so nothing is left to finish.
-			b.log.Info("shut down while registering the commands")
+		b.finish(s, httpMode)
+		if stopping {
 			return nil
 		}
 		return fmt.Errorf("register commands: %w", err)
@@ -253,6 +255,14 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	<-ctx.Done()
 	b.log.Info("shutting down: finishing interactions in flight")
+	b.finish(s, httpMode)
+	b.log.Info("stopped")
+	return nil
+}
+
+// finish stops taking interactions, waits up to ShutdownTimeout for those
+// in flight, and closes s's gateway connection (none in HTTP mode).
+func (b *Bot) finish(s *discordgo.Session, httpMode bool) {
 	b.stopTaking()
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }()
@@ -272,8 +282,6 @@ func (b *Bot) Run(ctx context.Context) error {
 			b.log.Warn("close Discord session", "err", err)
 		}
 	}
-	b.log.Info("stopped")
-	return nil
 }
 
 // Ready returns nil when the bot is ready to answer: Run is running, the

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -707,48 +709,117 @@ func TestHTTPConnectionNotHeld(t *testing.T) {
 
 // A shutdown asked for while the commands are still being registered (a
 // SIGTERM as the bot starts) is a clean one: Run returns nil, not the
-// registration's "context canceled".
+// registration's "context canceled". Interactions are taken meanwhile (the
+// commands of an earlier start answer), and one in flight is finished
+// first, as at any shutdown: Run waits for it.
 func TestShutdownWhileRegistering(t *testing.T) {
 	t.Parallel()
 	ans, set := library(t)
-	pub, _, err := ed25519.GenerateKey(nil)
+	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Discord, whose registration stalls once stall is set.
+	srv := discordtest.New(t, discordtest.Options{})
+	target, err := url.Parse(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var stall atomic.Bool
 	arrived, quit := make(chan struct{}, 1), make(chan struct{})
-	stalled := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !stall.Load() || r.Method != http.MethodPut {
+			proxy.ServeHTTP(w, r)
+			return
+		}
 		select {
 		case arrived <- struct{}{}:
 		default:
 		}
-		select { // Discord does not answer
+		select { // Discord does not answer the registration
 		case <-r.Context().Done():
 		case <-quit:
 		}
 	}))
-	defer stalled.Close()
+	defer front.Close()
 	defer close(quit)
-	cfg := config.Config{Token: discordtest.DefaultToken, AppID: discordtest.DefaultAppID, BaseURL: stalled.URL,
+	cfg := config.Config{Token: discordtest.DefaultToken, AppID: discordtest.DefaultAppID, BaseURL: front.URL,
 		GuildID: discordtest.DefaultGuildID, DataDir: t.TempDir(), Mode: config.ModeHTTP, PublicKey: pub}
-	b, err := bot.New(cfg, ans, set, slog.New(logHandler(t, setup{})))
+	runUntil := func(b *bot.Bot, started func()) error {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- b.Run(ctx) }()
+		started()
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return")
+			return nil
+		}
+	}
+
+	// An earlier start registers the commands.
+	earlier, err := bot.New(cfg, ans, set, slog.New(logHandler(t, setup{})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	select {
-	case <-arrived:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the commands were never sent")
+	if err := runUntil(earlier, func() { waitReady(t, earlier) }); err != nil {
+		t.Fatal(err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run after a shutdown while registering: %v", err)
+
+	stall.Store(true)
+	gate := gatedAnswerer{ans, make(chan struct{}, 1), make(chan struct{})}
+	b, err := bot.New(cfg, gate, set, slog.New(logHandler(t, setup{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := httptest.NewServer(b.InteractionsHandler())
+	defer ep.Close()
+	status := make(chan int, 1)
+	err = runUntil(b, func() {
+		select {
+		case <-arrived:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the commands were never sent")
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return")
+		_, body, err := srv.HTTPInteraction(ask(seedQuestion))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := discordtest.NewSignedRequest(context.Background(), ep.URL+"/interactions", priv, time.Now(), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				status <- 0
+				return
+			}
+			resp.Body.Close()
+			status <- resp.StatusCode
+		}()
+		select {
+		case <-gate.started: // the question is being answered
+		case <-time.After(10 * time.Second):
+			t.Fatal("the question was not taken while the commands were registering")
+		}
+		// Released once Run has been asked to stop: it must not return
+		// before then.
+		time.AfterFunc(200*time.Millisecond, func() { close(gate.release) })
+	})
+	if err != nil {
+		t.Errorf("Run after a shutdown while registering: %v", err)
+	}
+	select {
+	case <-gate.release:
+	default:
+		t.Error("Run returned with a question still being answered")
+	}
+	if code := <-status; code != http.StatusOK {
+		t.Errorf("the question in flight: status %d, want 200", code)
 	}
 }
