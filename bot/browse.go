@@ -153,11 +153,15 @@ func questionsPage(d *document.Document, page int) message {
 }
 
 // askedTwice reports whether section k shares its question with the
-// section before or after it: one question that two people answer is a
-// section for each answer.
+// section before or after it, answered by someone else: one question that
+// two people answer is a section for each answer. The same question asked
+// again of the same person ("Why?" twice) is not told apart by a name.
 func askedTwice(d *document.Document, k int) bool {
-	q := d.Sections[k].Question
-	return (k > 0 && d.Sections[k-1].Question == q) || (k+1 < len(d.Sections) && d.Sections[k+1].Question == q)
+	s := d.Sections[k]
+	other := func(j int) bool {
+		return j >= 0 && j < len(d.Sections) && d.Sections[j].Question == s.Question && d.Sections[j].Answerer != s.Answerer
+	}
+	return other(k-1) || other(k+1)
 }
 
 // handleAutocomplete suggests values for the option being typed.

@@ -444,17 +444,18 @@ func FuzzRender(f *testing.F) {
 }
 
 // A question two people answer is listed once per answer, each with its
-// answerer, so that the two lines are told apart; other questions are
-// listed as they are.
+// answerer, so that the two lines are told apart; other questions, and a
+// question asked twice of the same person, are listed as they are.
 func TestQuestionsPageNamesTwoAnswerers(t *testing.T) {
 	d := &document.Document{ID: "panel", Meta: document.Metadata{Title: "Panel"}, Sections: []document.Section{
 		{Question: "Who are you?", Asker: "Q", Answerer: "Ana"},
 		{Question: "What about the *port*?", Asker: "Q", Answerer: "Ana"},
 		{Question: "What about the *port*?", Asker: "Q", Answerer: "Ben_Li"},
 		{Question: "And then?", Asker: "Q", Answerer: "Ana"},
+		{Question: "And then?", Asker: "Q", Answerer: "Ana"}, // asked again, of the same person
 	}}
 	got := questionsPage(d, 0).content
-	for _, want := range []string{"\n1. Who are you?\n", "\n2. What about the port? — Ana\n", "\n3. What about the port? — Ben\\_Li\n", "\n4. And then?"} {
+	for _, want := range []string{"\n1. Who are you?\n", "\n2. What about the port? — Ana\n", "\n3. What about the port? — Ben\\_Li\n", "\n4. And then?\n", "\n5. And then?"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the list lacks %q:\n%s", want, got)
 		}
