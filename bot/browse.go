@@ -277,10 +277,13 @@ func (b *Bot) questionChoices(ctx context.Context, typed, guild string) []*disco
 	pos := map[document.Ref]int{}
 	for _, d := range b.documents(guild) {
 		for k, s := range d.Sections {
+			// Shown as the replies head their quotes; sent as written,
+			// which /ask takes for the question it is (so does what is shown).
 			q := strings.Join(strings.Fields(s.Question), " ")
-			c := candidate{name: q, value: q, order: len(cands)}
+			name := strings.Join(strings.Fields(shown(s.Question)), " ")
+			c := candidate{name: name, value: q, order: len(cands)}
 			if t != "" {
-				c.score = matchScore(t, tw, q)
+				c.score = matchScore(t, tw, name)
 			}
 			pos[document.Ref{Document: d.ID, Section: k + 1}] = len(cands)
 			cands = append(cands, c)

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/verbatimbot/verbatim/internal/answer"
+	"github.com/verbatimbot/verbatim/internal/corpus"
 	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/internal/quote"
 )
@@ -462,5 +464,17 @@ func TestQuestionsPageNamesTwoAnswerers(t *testing.T) {
 	}
 	if strings.Contains(got, "you? —") || strings.Contains(got, "then? —") {
 		t.Errorf("an answerer named for a question asked once:\n%s", got)
+	}
+}
+
+// Autocomplete offers a question as the replies head its quotes, Markdown
+// read, and sends it as written (which /ask takes for the corpus's own).
+func TestQuestionChoicesShown(t *testing.T) {
+	q := "What is the *best* part of [the port](https://port.example/)?"
+	b := &Bot{corpus: corpus.New(&document.Document{ID: "port", Meta: document.Metadata{Title: "Port"},
+		Sections: []document.Section{{Question: q, Asker: "Q", Answerer: "Ana", Paragraphs: []string{"The cranes."}}}})}
+	got := b.questionChoices(context.Background(), "", "")
+	if len(got) != 1 || got[0].Name != "What is the best part of the port?" || got[0].Value != q {
+		t.Errorf("choices %+v; want one named as shown, valued as written", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/library"
+	"github.com/verbatimbot/verbatim/internal/mdtext"
 )
 
 func runAsk(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -116,7 +117,7 @@ func writeTextAnswer(w io.Writer, ans answer.Answer) error {
 		if len(ans.Suggestions) > 0 {
 			fmt.Fprintln(bw, "Questions it does answer:")
 			for _, s := range ans.Suggestions {
-				fmt.Fprintf(bw, "  - %s\n", s.Question)
+				fmt.Fprintf(bw, "  - %s\n", mdtext.Shown(s.Question))
 			}
 		}
 		return bw.Flush()
@@ -125,7 +126,7 @@ func writeTextAnswer(w io.Writer, ans answer.Answer) error {
 		if i > 0 {
 			fmt.Fprintln(bw)
 		}
-		asked := h.Asked
+		asked := mdtext.Shown(h.Asked) // as the question's page shows it; --json gives it as written
 		if asked == "" {
 			asked = "(introduction)"
 		}

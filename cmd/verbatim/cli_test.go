@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/verbatimbot/verbatim/internal/answer"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (string, string, error) {
@@ -217,6 +219,24 @@ func TestServeEnvFileErrors(t *testing.T) {
 		}
 		if strings.Contains(fmt_(err)+out.String()+errOut.String(), "s3cr3t") {
 			t.Errorf("--env %s: the token leaked: %v", tt.path, err)
+		}
+	}
+}
+
+// The terminal shows a question as its page does, Markdown read, in the
+// hits' headings and the suggestions alike.
+func TestTextAnswerShowsQuestions(t *testing.T) {
+	q := "What is the *best* part of [the port](https://port.example/)?"
+	for _, ans := range []answer.Answer{
+		{Question: "port", Answered: true, Hits: []answer.Hit{{Asked: q, Speaker: "Ana", Title: "Port", Quote: "The cranes."}}},
+		{Question: "moon", Suggestions: []answer.Suggestion{{Question: q}}},
+	} {
+		var out bytes.Buffer
+		if err := writeTextAnswer(&out, ans); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "What is the best part of the port?") || strings.Contains(out.String(), "*best*") {
+			t.Errorf("the question not shown as its page shows it:\n%s", out.String())
 		}
 	}
 }

@@ -223,7 +223,9 @@ func (a *Answerer) Search(ctx context.Context, question, server string, k int) (
 // such a question is answered by its own section first, whatever BM25 makes
 // of sections that repeat its words. Autocomplete cuts questions over 100
 // characters with "…", so a question ending in one matches the sections
-// whose question starts with the rest.
+// whose question starts with the rest. A question is matched as written
+// and as its page shows it (mdtext.Shown: a link's address, which the page
+// does not show, is no part of it), as the ask box suggests it.
 func askedVerbatim(q string, cands []Hit) int {
 	prefix := strings.HasSuffix(q, "…")
 	want := appendKey(nil, strings.TrimSuffix(q, "…"))
@@ -232,7 +234,13 @@ func askedVerbatim(q string, cands []Hit) int {
 	}
 	for i, c := range cands {
 		s, ok := c.doc.Section(c.Ref.Section)
-		if ok && keyIs(s.Question, want, prefix) {
+		if !ok {
+			continue
+		}
+		if keyIs(s.Question, want, prefix) {
+			return i
+		}
+		if shown := mdtext.Shown(s.Question); shown != s.Question && keyIs(shown, want, prefix) {
 			return i
 		}
 	}

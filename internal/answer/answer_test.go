@@ -279,10 +279,11 @@ func BenchmarkAskSeeds(b *testing.B) {
 // A question asked word for word as the corpus asks it (autocomplete
 // offers them) is answered by its own section first, even where another
 // section's answer repeats its words more; cut with "…" as autocomplete
-// cuts long ones, too.
+// cuts long ones, too, and as its page shows it (the ask box's
+// suggestions), Markdown read, or as written.
 func TestAskVerbatimQuestion(t *testing.T) {
 	d := &document.Document{ID: "harbour", Meta: document.Metadata{Title: "Harbour life"}, Sections: []document.Section{
-		{Question: "What do you think about the harbour dredging plans for next year?", Asker: "Q", Answerer: "A",
+		{Question: "What do you think about the [harbour](https://port.example/plans) dredging plans for *next* year?", Asker: "Q", Answerer: "A",
 			Paragraphs: []string{strings.Repeat("We have not decided anything yet, and the council only meets in spring, so there is little to say about it. ", 12)}},
 		{Question: "And the harbour dredging plans next year?", Asker: "Q", Answerer: "A",
 			Paragraphs: []string{"Harbour dredging plans, harbour dredging plans: next year, harbour dredging plans."}},
@@ -304,6 +305,7 @@ func TestAskVerbatimQuestion(t *testing.T) {
 		"What do you think about the harbour dredging plans for next year?",
 		"what do you think about the HARBOUR dredging plans for next year",
 		"What do you think about the harbour dredging…",
+		"What do you think about the [harbour](https://port.example/plans) dredging plans for *next* year?",
 	} {
 		if got := first(q); got != 1 {
 			t.Errorf("%q: section %d first, want its own section 1", q, got)
