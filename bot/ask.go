@@ -16,6 +16,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/answer"
 	"github.com/verbatimbot/verbatim/internal/document"
+	"github.com/verbatimbot/verbatim/internal/mdtext"
 	"github.com/verbatimbot/verbatim/internal/quote"
 )
 
@@ -259,7 +260,7 @@ func wholeButtons(hits []answer.Hit, cut []bool) []discordgo.MessageComponent {
 		case h.Section == 0:
 			label = "Whole introduction"
 		default:
-			label += ": " + clip(strings.Join(strings.Fields(shown(h.Asked)), " "), 50)
+			label += ": " + clip(strings.Join(strings.Fields(mdtext.Shown(h.Asked)), " "), 50)
 		}
 		buttons = append(buttons, discordgo.Button{Label: label, Style: discordgo.SecondaryButton, CustomID: id})
 	}
@@ -279,7 +280,7 @@ func declined(sugs []answer.Suggestion, hide bool) message {
 	if len(sugs) > 0 {
 		b.WriteString(" Questions it does answer:")
 		for k, s := range sugs {
-			line := fmt.Sprintf("\n**%d.** %s", k+1, plain(clip(strings.Join(strings.Fields(shown(s.Question)), " "), 300)))
+			line := fmt.Sprintf("\n**%d.** %s", k+1, plain(clip(strings.Join(strings.Fields(mdtext.Shown(s.Question)), " "), 300)))
 			if chars(b.String())+chars(line) > maxContent {
 				break
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/verbatimbot/verbatim/internal/document"
 	"github.com/verbatimbot/verbatim/internal/fold"
+	"github.com/verbatimbot/verbatim/internal/mdtext"
 )
 
 const questionsPerPage = 10
@@ -140,7 +141,7 @@ func questionsPage(d *document.Document, page int) message {
 	fmt.Fprintf(&sb, "**%s** — questions %d–%d of %d", plain(clip(d.Meta.Title, 150)), min(from+1, to), to, len(d.Sections))
 	per := (maxContent - chars(sb.String()) - 20) / questionsPerPage
 	for k := from; k < to; k++ {
-		q := strings.ReplaceAll(shown(d.Sections[k].Question), "\n", " ")
+		q := strings.ReplaceAll(mdtext.Shown(d.Sections[k].Question), "\n", " ")
 		line := clip(q, per-6)
 		if who := d.Sections[k].Answerer; who != "" && askedTwice(d, k) {
 			// Two people answer it: the list tells their answers apart.
@@ -280,7 +281,7 @@ func (b *Bot) questionChoices(ctx context.Context, typed, guild string) []*disco
 			// Shown as the replies head their quotes; sent as written,
 			// which /ask takes for the question it is (so does what is shown).
 			q := strings.Join(strings.Fields(s.Question), " ")
-			name := strings.Join(strings.Fields(shown(s.Question)), " ")
+			name := strings.Join(strings.Fields(mdtext.Shown(s.Question)), " ")
 			c := candidate{name: name, value: q, order: len(cands)}
 			if t != "" {
 				c.score = matchScore(t, tw, name)

@@ -179,7 +179,7 @@ const longLink = 300
 // longer than maxLink), with who is quoted from which document.
 func heading(h answer.Hit, maxLink int) string {
 	var b strings.Builder
-	asked := clip(strings.TrimSpace(shown(h.Asked)), 300)
+	asked := clip(strings.TrimSpace(mdtext.Shown(h.Asked)), 300)
 	switch {
 	case asked == "":
 		b.WriteString("**From the introduction**")
@@ -195,11 +195,6 @@ func heading(h answer.Hit, maxLink int) string {
 	fmt.Fprintf(&b, "*%s*", plain(clip(h.Title, 150)))
 	return b.String()
 }
-
-// shown is a question as its page shows it: a Markdown document's
-// question without its markup ("What is the *best* part?" reads What is
-// the best part?), as its link asks for it. Quotes stay as written.
-func shown(question string) string { return mdtext.Shown(question) }
 
 // requoter quotes a hit's section again in at most n characters.
 type requoter func(h answer.Hit, n int) string
