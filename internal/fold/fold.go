@@ -54,7 +54,7 @@ func AppendLowerRune(dst []byte, r rune) []byte {
 		}
 		return dst
 	}
-	if r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r) {
+	if unicode.Is(unicode.Mn, r) {
 		return dst
 	}
 	return utf8.AppendRune(dst, unicode.ToLower(r))
